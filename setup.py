@@ -1,0 +1,79 @@
+"""Build the cnnengine C++ extension (pybind11 + OpenMP when available).
+
+AVX2/FMA kernels live in their own translation units (files named *_avx2_fma.cpp) and are the
+only ones compiled with -mavx2 -mfma; everything else targets the baseline ISA, so one binary
+runs on any x86-64 and the kernels are picked at run time from cpuid.
+"""
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from glob import glob
+
+from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
+from setuptools import setup
+
+AVX2_SOURCE_SUFFIX = "_avx2_fma.cpp"
+IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+
+
+def compiler_accepts(flags):
+    """True when the C++ compiler builds and links a tiny OpenMP program with these flags."""
+    compiler = os.environ.get("CXX", "c++")
+    if shutil.which(compiler) is None:
+        return False
+    program = "#include <omp.h>\nint main() { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "probe.cpp")
+        with open(src, "w") as f:
+            f.write(program)
+        result = subprocess.run([compiler, src, *flags, "-o", os.path.join(tmp, "probe")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return result.returncode == 0
+
+
+class BuildExtWithIsaUnits(build_ext):
+    """Adds -mavx2 -mfma to the *_avx2_fma.cpp units only (setuptools has no per-file flags)."""
+
+    def build_extension(self, ext):
+        original_compile = self.compiler._compile
+
+        def compile_one(obj, src, ext_name, cc_args, extra_postargs, pp_opts):
+            postargs = list(extra_postargs)
+            if src.endswith(AVX2_SOURCE_SUFFIX) and IS_X86_64:
+                postargs += ["-mavx2", "-mfma"]
+            original_compile(obj, src, ext_name, cc_args, postargs, pp_opts)
+
+        self.compiler._compile = compile_one
+        try:
+            super().build_extension(ext)
+        finally:
+            self.compiler._compile = original_compile
+
+
+sources = sorted(glob("src/**/*.cpp", recursive=True))
+compile_args = ["-O3", "-fno-math-errno", "-fvisibility=hidden"]
+link_args = []
+macros = []
+if sys.platform != "win32" and compiler_accepts(["-fopenmp"]):
+    compile_args.append("-fopenmp")
+    link_args.append("-fopenmp")
+else:
+    print("cnnengine: the compiler has no OpenMP; building the serial version", file=sys.stderr)
+if IS_X86_64:
+    macros.append(("CNNENGINE_HAVE_AVX2_UNITS", "1"))
+
+extension = Pybind11Extension(
+    "cnnengine._C",
+    sources,
+    include_dirs=["src"],
+    cxx_std=17,
+    extra_compile_args=compile_args,
+    extra_link_args=link_args,
+    define_macros=macros,
+)
+
+ParallelCompile("CNNENGINE_BUILD_JOBS", default=0).install()
+setup(ext_modules=[extension], cmdclass={"build_ext": BuildExtWithIsaUnits})

@@ -1,0 +1,7 @@
+#include "bindings/families.h"
+
+namespace cnnengine::bindings {
+
+void register_dense(pybind11::module_& m) { (void)m; }
+
+}  // namespace cnnengine::bindings

@@ -1,0 +1,15 @@
+// One registration function per kernel family; module.cpp calls them all.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace cnnengine::bindings {
+
+void register_runtime(pybind11::module_& m);
+void register_gemm(pybind11::module_& m);
+void register_conv(pybind11::module_& m);
+void register_dense(pybind11::module_& m);
+void register_pool(pybind11::module_& m);
+void register_elementwise(pybind11::module_& m);
+
+}  // namespace cnnengine::bindings

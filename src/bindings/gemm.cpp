@@ -1,0 +1,122 @@
+// SGEMM bindings: C = A @ B with optional fused epilogue, A packed per call or once (PackedMatrix).
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "bindings/array_checks.h"
+#include "bindings/families.h"
+#include "gemm/sgemm_driver.h"
+#include "gemm/sgemm_ref.h"
+
+namespace cnnengine::bindings {
+
+namespace {
+
+// The epilogue operands of one call, checked against C's shape.
+struct EpilogueArgs {
+    std::optional<FloatArray> row_bias, col_bias, residual;
+    bool relu;
+
+    EpilogueArgs(const py::object& row_bias_obj, const py::object& col_bias_obj,
+                 const py::object& residual_obj, bool relu_flag, int64_t rows, int64_t cols)
+        : row_bias(optional_float32(row_bias_obj, "row_bias", 1, "M")),
+          col_bias(optional_float32(col_bias_obj, "col_bias", 1, "N")),
+          residual(optional_float32(residual_obj, "residual", 2, "M x N")),
+          relu(relu_flag) {
+        if (row_bias) require_shape(*row_bias, {rows}, "row_bias");
+        if (col_bias) require_shape(*col_bias, {cols}, "col_bias");
+        if (residual) require_shape(*residual, {rows, cols}, "residual");
+    }
+};
+
+FloatArray run_packed(const PackedA& a, const FloatArray& b, const EpilogueArgs& ep) {
+    const int64_t rows = a.rows(), cols = b.shape(1);
+    FloatArray c = new_float_array({rows, cols});
+    GemmOutput out;
+    out.c = c.mutable_data();
+    out.ldc = cols;
+    out.row_bias = data_or_null(ep.row_bias);
+    out.col_bias = data_or_null(ep.col_bias);
+    out.residual = data_or_null(ep.residual);
+    out.ldr = cols;
+    out.relu = ep.relu;
+    {
+        py::gil_scoped_release release;
+        MatrixBPacker packer(b.data(), cols);
+        GemmB operand{&packer, nullptr, cols};
+        sgemm(a, operand, out);
+    }
+    return c;
+}
+
+void require_inner(int64_t a_cols, const FloatArray& b) {
+    require(b.shape(0) == a_cols, "sgemm: inner dimensions differ: A is M x " + std::to_string(a_cols) +
+                                      " but B is " + std::to_string(b.shape(0)) + " x N");
+}
+
+}  // namespace
+
+void register_gemm(py::module_& m) {
+    m.def(
+        "sgemm",
+        [](const py::object& a_obj, const py::object& b_obj, const py::object& row_bias,
+           const py::object& col_bias, const py::object& residual, bool relu) {
+            const FloatArray a = require_float32(a_obj, "sgemm A", 2, "M x K");
+            const FloatArray b = require_float32(b_obj, "sgemm B", 2, "K x N");
+            require_inner(a.shape(1), b);
+            const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.shape(0), b.shape(1));
+            PackedA packed;
+            {
+                py::gil_scoped_release release;
+                packed = PackedA(a.data(), a.shape(1), a.shape(0), a.shape(1));
+            }
+            return run_packed(packed, b, ep);
+        },
+        py::arg("a"), py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(),
+        py::arg("col_bias") = py::none(), py::arg("residual") = py::none(), py::arg("relu") = false,
+        "C = relu?(A @ B + row_bias[:, None] + col_bias[None, :] + residual), packed and blocked.");
+
+    m.def(
+        "sgemm_ref",
+        [](const py::object& a_obj, const py::object& b_obj, const py::object& row_bias,
+           const py::object& col_bias, const py::object& residual, bool relu) {
+            const FloatArray a = require_float32(a_obj, "sgemm A", 2, "M x K");
+            const FloatArray b = require_float32(b_obj, "sgemm B", 2, "K x N");
+            require_inner(a.shape(1), b);
+            const int64_t rows = a.shape(0), cols = b.shape(1), depth = a.shape(1);
+            const EpilogueArgs ep(row_bias, col_bias, residual, relu, rows, cols);
+            FloatArray c = new_float_array({rows, cols});
+            float* c_data = c.mutable_data();
+            py::gil_scoped_release release;
+            sgemm_ref(rows, cols, depth, a.data(), depth, b.data(), cols, c_data, cols,
+                      data_or_null(ep.row_bias), data_or_null(ep.col_bias),
+                      data_or_null(ep.residual), cols, ep.relu);
+            return c;
+        },
+        py::arg("a"), py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(),
+        py::arg("col_bias") = py::none(), py::arg("residual") = py::none(), py::arg("relu") = false,
+        "Reference twin of sgemm: plain loops, double accumulation.");
+
+    py::class_<PackedA>(m, "PackedMatrix",
+                        "A left operand (M x K) packed once into micro-kernel panels, reused by matmul.")
+        .def(py::init([](const py::object& a_obj) {
+                 const FloatArray a = require_float32(a_obj, "PackedMatrix A", 2, "M x K");
+                 py::gil_scoped_release release;
+                 return PackedA(a.data(), a.shape(1), a.shape(0), a.shape(1));
+             }),
+             py::arg("a"))
+        .def_property_readonly("shape", [](const PackedA& a) { return py::make_tuple(a.rows(), a.depth()); })
+        .def_property_readonly("nbytes", &PackedA::bytes)
+        .def(
+            "matmul",
+            [](const PackedA& a, const py::object& b_obj, const py::object& row_bias,
+               const py::object& col_bias, const py::object& residual, bool relu) {
+                const FloatArray b = require_float32(b_obj, "PackedMatrix.matmul B", 2, "K x N");
+                require_inner(a.depth(), b);
+                const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.rows(), b.shape(1));
+                return run_packed(a, b, ep);
+            },
+            py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(), py::arg("col_bias") = py::none(),
+            py::arg("residual") = py::none(), py::arg("relu") = false);
+}
+
+}  // namespace cnnengine::bindings

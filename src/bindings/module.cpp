@@ -1,0 +1,12 @@
+// The cnnengine._C extension module: kernels and their reference twins, family by family.
+#include "bindings/families.h"
+
+PYBIND11_MODULE(_C, m) {
+    m.doc() = "cnnengine C++ kernels (NCHW float32). Each optimized kernel has a *_ref twin.";
+    cnnengine::bindings::register_runtime(m);
+    cnnengine::bindings::register_gemm(m);
+    cnnengine::bindings::register_conv(m);
+    cnnengine::bindings::register_dense(m);
+    cnnengine::bindings::register_pool(m);
+    cnnengine::bindings::register_elementwise(m);
+}

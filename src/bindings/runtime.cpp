@@ -1,0 +1,34 @@
+// Runtime settings: thread count, ISA selection, build facts.
+#include <pybind11/pybind11.h>
+
+#include <stdexcept>
+
+#include "bindings/families.h"
+#include "common/cpu_features.h"
+#include "common/threading.h"
+
+namespace cnnengine::bindings {
+
+namespace py = pybind11;
+
+void register_runtime(py::module_& m) {
+    active_isa();  // resolve CNNENGINE_ISA now: a bad value fails the import, not a worker thread
+    m.def("set_num_threads", &set_num_threads, py::arg("num_threads"),
+          "Threads used by every kernel in this process (>= 1).");
+    m.def("get_num_threads", &get_num_threads);
+    m.def("active_isa", [] { return std::string(isa_name(active_isa())); },
+          "ISA of the dispatched kernels: 'avx2_fma' or 'scalar'.");
+    m.def("set_isa", [](const std::string& name) { set_active_isa(isa_from_name(name.c_str())); },
+          py::arg("name"), "Force 'scalar' or 'avx2' kernels (tests; CNNENGINE_ISA sets the default).");
+    m.def("cpu_supports_avx2_fma", &cpu_supports_avx2_fma);
+    m.def("openmp_runtime", [] { return std::string(openmp_runtime_name()); });
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const std::invalid_argument& e) {
+            PyErr_SetString(PyExc_ValueError, e.what());
+        }
+    });
+}
+
+}  // namespace cnnengine::bindings

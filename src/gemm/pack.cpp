@@ -1,0 +1,63 @@
+#include "gemm/pack.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cnnengine {
+
+PackedA::PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth) : rows_(rows), depth_(depth) {
+    const int64_t panels = ceil_div(rows, kGemmMR);
+    float* out = data_.reserve(static_cast<size_t>(panels * depth * kGemmMR));
+    for (int64_t p = 0; p < panels; ++p) {
+        const int64_t r0 = p * kGemmMR;
+        const int r_count = static_cast<int>(std::min<int64_t>(kGemmMR, rows - r0));
+        float* panel = out + p * depth * kGemmMR;
+        for (int64_t k = 0; k < depth; ++k) {
+            float* dst = panel + k * kGemmMR;
+            int r = 0;
+            for (; r < r_count; ++r) dst[r] = a[(r0 + r) * lda + k];
+            for (; r < kGemmMR; ++r) dst[r] = 0.0f;
+        }
+    }
+}
+
+PackedB PackedB::from_transposed(const float* w, int64_t ldw, int64_t depth, int64_t cols) {
+    PackedB packed;
+    packed.depth_ = depth;
+    packed.cols_ = cols;
+    const int64_t panels = ceil_div(cols, kGemmNR);
+    float* out = packed.data_.reserve(static_cast<size_t>(panels * depth * kGemmNR));
+    for (int64_t q = 0; q < panels; ++q) {
+        const int64_t c0 = q * kGemmNR;
+        const int c_count = static_cast<int>(std::min<int64_t>(kGemmNR, cols - c0));
+        float* panel = out + q * depth * kGemmNR;
+        std::memset(panel, 0, sizeof(float) * depth * kGemmNR);
+        for (int c = 0; c < c_count; ++c) {
+            const float* w_row = w + (c0 + c) * ldw;
+            for (int64_t k = 0; k < depth; ++k) panel[k * kGemmNR + c] = w_row[k];
+        }
+    }
+    return packed;
+}
+
+void pack_b_block_from_matrix(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t n0,
+                              int64_t nc, float* out) {
+    const int64_t panels = ceil_div(nc, kGemmNR);
+    for (int64_t q = 0; q < panels; ++q) {
+        const int64_t c0 = n0 + q * kGemmNR;
+        const int64_t c_count = std::min<int64_t>(kGemmNR, n0 + nc - c0);
+        float* panel = out + q * kc * kGemmNR;
+        for (int64_t k = 0; k < kc; ++k) {
+            const float* src = b + (k0 + k) * ldb + c0;
+            float* dst = panel + k * kGemmNR;
+            if (c_count == kGemmNR) {
+                std::memcpy(dst, src, sizeof(float) * kGemmNR);
+            } else {
+                std::memcpy(dst, src, sizeof(float) * c_count);
+                std::memset(dst + c_count, 0, sizeof(float) * (kGemmNR - c_count));
+            }
+        }
+    }
+}
+
+}  // namespace cnnengine

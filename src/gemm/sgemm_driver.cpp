@@ -1,0 +1,93 @@
+#include "gemm/sgemm_driver.h"
+
+#include <algorithm>
+
+#include "common/threading.h"
+
+namespace cnnengine {
+
+namespace {
+
+// Per-thread scratch for packed B blocks (KC x NC floats); grows once, then is reused.
+float* b_block_scratch() {
+    thread_local AlignedBuffer scratch;
+    return scratch.reserve(static_cast<size_t>(kGemmKC * kGemmNC));
+}
+
+}  // namespace
+
+void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
+    const SgemmUkernel ukernel = active_sgemm_ukernel();
+    const int64_t depth = a.depth();
+    float* b_block = b.packer ? b_block_scratch() : nullptr;
+
+    for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
+        const int64_t nc = std::min(kGemmNC, range.n_end - jc);
+        for (int64_t pc = 0; pc < depth; pc += kGemmKC) {
+            const int64_t kc = std::min(kGemmKC, depth - pc);
+            if (b.packer) b.packer->pack(pc, kc, jc, nc, b_block);
+            TileEpilogue ep;
+            ep.accumulate = pc > 0;
+            ep.finish = pc + kc == depth;
+            ep.relu = out.relu;
+            ep.ldr = out.ldr;
+            for (int64_t ic = range.m_begin; ic < range.m_end; ic += kGemmMC) {
+                const int64_t mc = std::min(kGemmMC, range.m_end - ic);
+                for (int64_t jr = 0; jr < nc; jr += kGemmNR) {
+                    const int64_t col = jc + jr;
+                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
+                    const float* b_panel = b.packer ? b_block + jr * kc
+                                                    : b.packed->panel(col / kGemmNR, pc);
+                    ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
+                    for (int64_t ir = 0; ir < mc; ir += kGemmMR) {
+                        const int64_t row = ic + ir;
+                        const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, mc - ir));
+                        ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
+                        ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
+                        ukernel(kc, a.panel(row / kGemmMR, pc), b_panel, out.c + row * out.ldc + col,
+                                out.ldc, mr, nr, ep);
+                    }
+                }
+            }
+        }
+    }
+}
+
+std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts) {
+    const int64_t row_panels = ceil_div(rows, kGemmMR);
+    const int64_t col_panels = ceil_div(cols, kGemmNR);
+    // Pick the grid (row_parts x col_parts = parts) with the fewest tiles on the busiest part.
+    int64_t best_row_parts = 1, best_cost = -1;
+    for (int64_t row_parts = 1; row_parts <= parts; ++row_parts) {
+        if (parts % row_parts != 0) continue;
+        const int64_t col_parts = parts / row_parts;
+        const int64_t cost = ceil_div(row_panels, row_parts) * ceil_div(col_panels, col_parts);
+        if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best_row_parts = row_parts;
+        }
+    }
+    const int64_t row_parts = std::min(best_row_parts, row_panels);
+    const int64_t col_parts = std::min<int64_t>(parts / best_row_parts, col_panels);
+    std::vector<GemmRange> ranges;
+    for (int64_t i = 0; i < row_parts; ++i) {
+        const int64_t m0 = row_panels * i / row_parts * kGemmMR;
+        const int64_t m1 = std::min(rows, row_panels * (i + 1) / row_parts * kGemmMR);
+        for (int64_t j = 0; j < col_parts; ++j) {
+            const int64_t n0 = col_panels * j / col_parts * kGemmNR;
+            const int64_t n1 = std::min(cols, col_panels * (j + 1) / col_parts * kGemmNR);
+            if (m0 < m1 && n0 < n1) ranges.push_back({m0, m1, n0, n1});
+        }
+    }
+    return ranges;
+}
+
+void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out) {
+    const double macs = static_cast<double>(a.rows()) * b.cols * a.depth();
+    const int threads = threads_for(macs, ceil_div(a.rows(), kGemmMR) * ceil_div(b.cols, kGemmNR));
+    const std::vector<GemmRange> ranges = split_gemm(a.rows(), b.cols, threads);
+    parallel_for(static_cast<int64_t>(ranges.size()), threads,
+                 [&](int64_t i) { sgemm_range(a, b, out, ranges[i]); });
+}
+
+}  // namespace cnnengine

@@ -1,0 +1,72 @@
+// Goto/BLIS-blocked SGEMM driver: C[M x N] = A[M x K] * B[K x N] with a fused epilogue.
+// A is always pre-packed (PackedA). B is either pre-packed (PackedB) or packed block by block
+// by a BPanelPacker, which lets convolution fuse im2col into the packing of B.
+// Loop order per task: N in NC blocks > K in KC blocks (pack B) > M in MC blocks > NR > MR.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gemm/pack.h"
+
+namespace cnnengine {
+
+// Blocking for Zen3-class caches (BLIS values): the A block MC x KC (144 KiB) stays in L2,
+// one B micro-panel KC x NR (16 KiB) in L1.
+constexpr int64_t kGemmKC = 256;
+constexpr int64_t kGemmMC = 144;   // multiple of MR
+constexpr int64_t kGemmNC = 4080;  // multiple of NR
+
+// Packs rows [k0, k0+kc), columns [n0, n0+nc) of B into NR-column panels (stride kc*NR, zero padded).
+class BPanelPacker {
+public:
+    virtual ~BPanelPacker() = default;
+    virtual void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* out) const = 0;
+};
+
+// B as a plain row-major K x N matrix.
+class MatrixBPacker final : public BPanelPacker {
+public:
+    MatrixBPacker(const float* b, int64_t ldb) : b_(b), ldb_(ldb) {}
+    void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* out) const override {
+        pack_b_block_from_matrix(b_, ldb_, k0, kc, n0, nc, out);
+    }
+
+private:
+    const float* b_;
+    int64_t ldb_;
+};
+
+struct GemmB {
+    const BPanelPacker* packer = nullptr;  // exactly one of packer / packed is set
+    const PackedB* packed = nullptr;
+    int64_t cols = 0;
+};
+
+struct GemmOutput {
+    float* c = nullptr;
+    int64_t ldc = 0;
+    const float* row_bias = nullptr;  // [M] or null
+    const float* col_bias = nullptr;  // [N] or null
+    const float* residual = nullptr;  // [M x N] with row stride ldr, or null
+    int64_t ldr = 0;
+    bool relu = false;
+};
+
+// A rectangle of C: rows [m_begin, m_end) (m_begin a multiple of MR), cols [n_begin, n_end)
+// (n_begin a multiple of NR).
+struct GemmRange {
+    int64_t m_begin, m_end, n_begin, n_end;
+};
+
+// Computes one rectangle of C on the calling thread.
+void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range);
+
+// Splits C[M x N] into about `parts` rectangles of whole micro-tiles, preferring column splits
+// (they need no redundant packing of B).
+std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts);
+
+// Whole product on the process thread team.
+void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out);
+
+}  // namespace cnnengine

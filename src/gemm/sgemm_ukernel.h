@@ -1,0 +1,37 @@
+// The SGEMM micro-kernel contract: C[mr x nr] (+)= A_panel[kc x MR] * B_panel[kc x NR], followed
+// on the last K block by the fused epilogue (bias, residual add, ReLU) while the tile is still in
+// registers. Panels are packed (see pack.h): a[k*MR + r], b[k*NR + c], zero-padded past mr / nr,
+// so every kernel computes a full MR x NR tile and only the store is clipped to mr x nr.
+#pragma once
+
+#include <cstdint>
+
+namespace cnnengine {
+
+constexpr int kGemmMR = 6;   // rows of C per micro-tile (broadcast from A)
+constexpr int kGemmNR = 16;  // columns of C per micro-tile (two 8-float vectors of B)
+
+struct TileEpilogue {
+    bool accumulate = false;          // add the product to what C already holds
+    bool finish = true;               // last K block: apply the terms below
+    const float* row_bias = nullptr;  // row_bias[r] added to row r (conv: per output channel)
+    const float* col_bias = nullptr;  // col_bias[c] added to column c (linear: per output feature)
+    const float* residual = nullptr;  // residual[r*ldr + c] added (ResNet shortcut)
+    int64_t ldr = 0;
+    bool relu = false;
+};
+
+using SgemmUkernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                              int mr, int nr, const TileEpilogue& epilogue);
+
+// Portable C++ (the compiler may auto-vectorize for the baseline ISA).
+void sgemm_ukernel_6x16_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                               int mr, int nr, const TileEpilogue& epilogue);
+// 12 ymm accumulators, broadcast A, two loads of B per k; masked loads/stores on edge tiles.
+void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                 int mr, int nr, const TileEpilogue& epilogue);
+
+// The micro-kernel for the active ISA (common/cpu_features.h).
+SgemmUkernel active_sgemm_ukernel();
+
+}  // namespace cnnengine
