@@ -1,7 +1,109 @@
+// Conv2d bindings: a layer object that packs its weights once, and the reference twin.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "bindings/int_args.h"
+#include "conv/conv2d.h"
+#include "conv/conv2d_ref.h"
 
 namespace cnnengine::bindings {
 
-void register_conv(pybind11::module_& m) { (void)m; }
+namespace {
+
+constexpr const char* kInputLayout = "N x C x H x W";
+
+// Conv2dParams from a weight [Cout, Cin/groups, kh, kw] and PyTorch-style arguments.
+Conv2dParams make_params(const FloatArray& weight, const py::handle& stride, const py::handle& padding,
+                         const py::handle& dilation, int64_t groups) {
+    Conv2dParams p;
+    require(groups >= 1, "conv2d: groups must be >= 1, got " + std::to_string(groups));
+    p.groups = groups;
+    p.out_channels = weight.shape(0);
+    p.in_channels = weight.shape(1) * groups;
+    p.kernel_h = weight.shape(2);
+    p.kernel_w = weight.shape(3);
+    const auto s = int_pair(stride, "conv2d stride");
+    const auto d = int_pair(dilation, "conv2d dilation");
+    const auto pad = padding_quad(padding, "conv2d padding");
+    p.stride_h = s[0];
+    p.stride_w = s[1];
+    p.dilation_h = d[0];
+    p.dilation_w = d[1];
+    p.pad_top = pad[0];
+    p.pad_left = pad[1];
+    p.pad_bottom = pad[2];
+    p.pad_right = pad[3];
+    p.validate();
+    return p;
+}
+
+std::optional<FloatArray> checked_bias(const py::object& bias_obj, const Conv2dParams& p) {
+    std::optional<FloatArray> bias = optional_float32(bias_obj, "conv2d bias", 1, "Cout");
+    if (bias) require_shape(*bias, {p.out_channels}, "conv2d bias");
+    return bias;
+}
+
+// Checks x against the layer and allocates the output; checks the residual's shape.
+FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std::optional<FloatArray>& residual) {
+    const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
+    p.validate_input(x.shape(1), h, w);
+    const std::vector<int64_t> shape{n, p.out_channels, p.output_h(h), p.output_w(w)};
+    if (residual) require_shape(*residual, shape, "conv2d residual");
+    return new_float_array(shape);
+}
+
+}  // namespace
+
+void register_conv(py::module_& m) {
+    py::class_<Conv2d>(m, "Conv2d",
+                       "2-D convolution with weights packed once. forward(x, residual=None, relu=False) "
+                       "computes relu?(conv(x) + bias + residual) on NCHW float32.")
+        .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
+                         const py::object& padding, const py::object& dilation, int64_t groups) {
+                 const FloatArray weight = require_float32(weight_obj, "conv2d weight", 4, "Cout x Cin/groups x kh x kw");
+                 const Conv2dParams p = make_params(weight, stride, padding, dilation, groups);
+                 const std::optional<FloatArray> bias = checked_bias(bias_obj, p);
+                 py::gil_scoped_release release;
+                 return Conv2d(p, weight.data(), data_or_null(bias));
+             }),
+             py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+             py::arg("dilation") = 1, py::arg("groups") = 1)
+        .def_property_readonly("algorithm", [](const Conv2d& c) { return conv_algorithm_name(c.algorithm()); })
+        .def(
+            "forward",
+            [](const Conv2d& conv, const py::object& x_obj, const py::object& residual_obj, bool relu) {
+                const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
+                const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
+                FloatArray y = prepare_output(conv.params(), x, residual);
+                float* y_data = y.mutable_data();
+                py::gil_scoped_release release;
+                conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu);
+                return y;
+            },
+            py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false);
+
+    m.def(
+        "conv2d_ref",
+        [](const py::object& x_obj, const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
+           const py::object& padding, const py::object& dilation, int64_t groups, const py::object& residual_obj,
+           bool relu) {
+            const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
+            const FloatArray weight = require_float32(weight_obj, "conv2d weight", 4, "Cout x Cin/groups x kh x kw");
+            const Conv2dParams p = make_params(weight, stride, padding, dilation, groups);
+            const std::optional<FloatArray> bias = checked_bias(bias_obj, p);
+            const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
+            FloatArray y = prepare_output(p, x, residual);
+            float* y_data = y.mutable_data();
+            py::gil_scoped_release release;
+            conv2d_ref(p, x.data(), x.shape(0), x.shape(2), x.shape(3), weight.data(), data_or_null(bias),
+                       data_or_null(residual), relu, y_data);
+            return y;
+        },
+        py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+        py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("residual") = py::none(), py::arg("relu") = false,
+        "Reference twin of Conv2d.forward: plain loops, double accumulation.");
+}
 
 }  // namespace cnnengine::bindings

@@ -1,7 +1,75 @@
+// Linear bindings: a layer object that packs its weight once, and the reference twin.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "dense/linear.h"
 
 namespace cnnengine::bindings {
 
-void register_dense(pybind11::module_& m) { (void)m; }
+namespace {
+
+struct LinearArgs {
+    FloatArray weight;
+    std::optional<FloatArray> bias;
+
+    LinearArgs(const py::object& weight_obj, const py::object& bias_obj)
+        : weight(require_float32(weight_obj, "linear weight", 2, "out_features x in_features")),
+          bias(optional_float32(bias_obj, "linear bias", 1, "out_features")) {
+        if (bias) require_shape(*bias, {weight.shape(0)}, "linear bias");
+    }
+};
+
+// Checks x [N x in_features] and allocates y [N x out_features].
+FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_features) {
+    require(x.shape(1) == in_features, "linear input has " + std::to_string(x.shape(1)) +
+                                           " features, the weight expects " + std::to_string(in_features) +
+                                           " (input must be N x in_features)");
+    return new_float_array({x.shape(0), out_features});
+}
+
+}  // namespace
+
+void register_dense(py::module_& m) {
+    py::class_<Linear>(m, "Linear",
+                       "Fully connected layer with its weight packed once. forward(x, relu=False) "
+                       "computes relu?(x @ W.T + bias) on N x in_features float32.")
+        .def(py::init([](const py::object& weight_obj, const py::object& bias_obj) {
+                 const LinearArgs args(weight_obj, bias_obj);
+                 py::gil_scoped_release release;
+                 return Linear(args.weight.data(), data_or_null(args.bias), args.weight.shape(0), args.weight.shape(1));
+             }),
+             py::arg("weight"), py::arg("bias") = py::none())
+        .def_property_readonly("in_features", &Linear::in_features)
+        .def_property_readonly("out_features", &Linear::out_features)
+        .def(
+            "forward",
+            [](const Linear& linear, const py::object& x_obj, bool relu) {
+                const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
+                FloatArray y = linear_output(x, linear.out_features(), linear.in_features());
+                float* y_data = y.mutable_data();
+                py::gil_scoped_release release;
+                linear.forward(x.data(), x.shape(0), y_data, relu);
+                return y;
+            },
+            py::arg("x"), py::arg("relu") = false);
+
+    m.def(
+        "linear_ref",
+        [](const py::object& x_obj, const py::object& weight_obj, const py::object& bias_obj, bool relu) {
+            const LinearArgs args(weight_obj, bias_obj);
+            const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
+            const int64_t out_features = args.weight.shape(0), in_features = args.weight.shape(1);
+            FloatArray y = linear_output(x, out_features, in_features);
+            float* y_data = y.mutable_data();
+            py::gil_scoped_release release;
+            linear_ref(x.data(), x.shape(0), args.weight.data(), data_or_null(args.bias), out_features, in_features,
+                       relu, y_data);
+            return y;
+        },
+        py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("relu") = false,
+        "Reference twin of Linear.forward: plain loops, double accumulation.");
+}
 
 }  // namespace cnnengine::bindings

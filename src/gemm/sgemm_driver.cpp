@@ -11,46 +11,85 @@ namespace {
 // Per-thread scratch for packed B blocks (KC x NC floats); grows once, then is reused.
 float* b_block_scratch() {
     thread_local AlignedBuffer scratch;
-    return scratch.reserve(static_cast<size_t>(kGemmKC * kGemmNC));
+    return scratch.reserve(static_cast<size_t>(kGemmMaxKC * kGemmNC));
+}
+
+// K blocks of equal size (no short tail block that pays the C round trip for little work).
+int64_t k_block_size(int64_t depth) {
+    const int64_t blocks = ceil_div(depth, kGemmMaxKC);
+    return ceil_div(depth, blocks);
+}
+
+TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64_t depth) {
+    TileEpilogue ep;
+    ep.accumulate = pc > 0;
+    ep.finish = pc + kc == depth;
+    ep.relu = out.relu;
+    ep.ldr = out.ldr;
+    return ep;
+}
+
+// The MR loop over rows [m_begin, m_end) against one packed B panel at column `col`.
+inline void run_row_tiles(SgemmUkernel ukernel, const PackedA& a, const float* b_panel, const GemmOutput& out,
+                          TileEpilogue& ep, int64_t pc, int64_t kc, int64_t m_begin, int64_t m_end, int64_t col,
+                          int nr) {
+    ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
+    for (int64_t row = m_begin; row < m_end; row += kGemmMR) {
+        const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, m_end - row));
+        ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
+        ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
+        ukernel(kc, a.panel(row / kGemmMR, pc), b_panel, out.c + row * out.ldc + col, out.ldc, mr, nr, ep);
+    }
+}
+
+// Few rows: pack each B panel just before use (it stays in L1; all of A stays in L2).
+void range_packing_panels(const PackedA& a, const BPanelPacker& packer, const GemmOutput& out,
+                          const GemmRange& range) {
+    const SgemmUkernel ukernel = active_sgemm_ukernel();
+    const int64_t depth = a.depth(), kc_max = k_block_size(depth);
+    float* panel = b_block_scratch();
+    for (int64_t pc = 0; pc < depth; pc += kc_max) {
+        const int64_t kc = std::min(kc_max, depth - pc);
+        TileEpilogue ep = block_epilogue(out, pc, kc, depth);
+        for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
+            const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, range.n_end - col));
+            packer.pack(pc, kc, col, nr, panel);
+            run_row_tiles(ukernel, a, panel, out, ep, pc, kc, range.m_begin, range.m_end, col, nr);
+        }
+    }
+}
+
+// Classic Goto order: a KC x NC block of B (packed here or pre-packed), A in MC-row blocks.
+void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
+    const SgemmUkernel ukernel = active_sgemm_ukernel();
+    const int64_t depth = a.depth(), kc_max = k_block_size(depth);
+    float* b_block = b.packer ? b_block_scratch() : nullptr;
+    for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
+        const int64_t nc = std::min(kGemmNC, range.n_end - jc);
+        for (int64_t pc = 0; pc < depth; pc += kc_max) {
+            const int64_t kc = std::min(kc_max, depth - pc);
+            if (b.packer) b.packer->pack(pc, kc, jc, nc, b_block);
+            TileEpilogue ep = block_epilogue(out, pc, kc, depth);
+            for (int64_t ic = range.m_begin; ic < range.m_end; ic += kGemmMC) {
+                const int64_t m_end = std::min(ic + kGemmMC, range.m_end);
+                for (int64_t jr = 0; jr < nc; jr += kGemmNR) {
+                    const int64_t col = jc + jr;
+                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
+                    const float* b_panel = b.packer ? b_block + jr * kc : b.packed->panel(col / kGemmNR, pc);
+                    run_row_tiles(ukernel, a, b_panel, out, ep, pc, kc, ic, m_end, col, nr);
+                }
+            }
+        }
+    }
 }
 
 }  // namespace
 
 void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
-    const SgemmUkernel ukernel = active_sgemm_ukernel();
-    const int64_t depth = a.depth();
-    float* b_block = b.packer ? b_block_scratch() : nullptr;
-
-    for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
-        const int64_t nc = std::min(kGemmNC, range.n_end - jc);
-        for (int64_t pc = 0; pc < depth; pc += kGemmKC) {
-            const int64_t kc = std::min(kGemmKC, depth - pc);
-            if (b.packer) b.packer->pack(pc, kc, jc, nc, b_block);
-            TileEpilogue ep;
-            ep.accumulate = pc > 0;
-            ep.finish = pc + kc == depth;
-            ep.relu = out.relu;
-            ep.ldr = out.ldr;
-            for (int64_t ic = range.m_begin; ic < range.m_end; ic += kGemmMC) {
-                const int64_t mc = std::min(kGemmMC, range.m_end - ic);
-                for (int64_t jr = 0; jr < nc; jr += kGemmNR) {
-                    const int64_t col = jc + jr;
-                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
-                    const float* b_panel = b.packer ? b_block + jr * kc
-                                                    : b.packed->panel(col / kGemmNR, pc);
-                    ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
-                    for (int64_t ir = 0; ir < mc; ir += kGemmMR) {
-                        const int64_t row = ic + ir;
-                        const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, mc - ir));
-                        ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
-                        ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
-                        ukernel(kc, a.panel(row / kGemmMR, pc), b_panel, out.c + row * out.ldc + col,
-                                out.ldc, mr, nr, ep);
-                    }
-                }
-            }
-        }
-    }
+    if (b.packer && range.m_end - range.m_begin <= kGemmPanelPackMaxRows)
+        range_packing_panels(a, *b.packer, out, range);
+    else
+        range_packing_blocks(a, b, out, range);
 }
 
 std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts) {

@@ -2,6 +2,8 @@
 // A is always pre-packed (PackedA). B is either pre-packed (PackedB) or packed block by block
 // by a BPanelPacker, which lets convolution fuse im2col into the packing of B.
 // Loop order per task: N in NC blocks > K in KC blocks (pack B) > M in MC blocks > NR > MR.
+// When all rows of A fit in L2 (conv layers with few output channels), B is instead packed one
+// NR-column panel at a time right before the MR loop uses it, so it never leaves L1.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +14,11 @@
 namespace cnnengine {
 
 // Blocking for Zen3-class caches (BLIS values): the A block MC x KC (144 KiB) stays in L2,
-// one B micro-panel KC x NR (16 KiB) in L1.
-constexpr int64_t kGemmKC = 256;
+// one B micro-panel KC x NR (<= 20 KiB) in L1.
+constexpr int64_t kGemmMaxKC = 320;  // K is cut into equal blocks of at most this depth
 constexpr int64_t kGemmMC = 144;   // multiple of MR
 constexpr int64_t kGemmNC = 4080;  // multiple of NR
+constexpr int64_t kGemmPanelPackMaxRows = 192;  // A of up to 192 x KC floats stays in L2
 
 // Packs rows [k0, k0+kc), columns [n0, n0+nc) of B into NR-column panels (stride kc*NR, zero padded).
 class BPanelPacker {

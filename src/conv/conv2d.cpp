@@ -1,0 +1,91 @@
+#include "conv/conv2d.h"
+
+#include "common/threading.h"
+#include "conv/depthwise_conv2d.h"
+#include "conv/im2col_packer.h"
+#include "gemm/sgemm_driver.h"
+
+namespace cnnengine {
+
+const char* conv_algorithm_name(ConvAlgorithm algorithm) {
+    switch (algorithm) {
+        case ConvAlgorithm::gemm_1x1: return "gemm_1x1";
+        case ConvAlgorithm::gemm_im2col: return "gemm_im2col";
+        case ConvAlgorithm::depthwise_direct: return "depthwise_direct";
+    }
+    return "unknown";
+}
+
+namespace {
+
+ConvAlgorithm choose_algorithm(const Conv2dParams& p) {
+    if (is_depthwise(p)) return ConvAlgorithm::depthwise_direct;
+    const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
+                           p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+    return pointwise ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
+}
+
+}  // namespace
+
+Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bias)
+    : params_(params), algorithm_(choose_algorithm(params)) {
+    params_.validate();
+    const int64_t weight_count = params_.out_channels * params_.depth();
+    if (bias) bias_.assign(bias, bias + params_.out_channels);
+    if (algorithm_ == ConvAlgorithm::depthwise_direct) {
+        weight_.assign(weight, weight + weight_count);
+        return;
+    }
+    const int64_t rows = params_.out_per_group(), depth = params_.depth();
+    for (int64_t g = 0; g < params_.groups; ++g)
+        packed_groups_.emplace_back(weight + g * rows * depth, depth, rows, depth);
+}
+
+void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual,
+                     bool relu) const {
+    const float* bias = bias_.empty() ? nullptr : bias_.data();
+    if (algorithm_ == ConvAlgorithm::depthwise_direct)
+        depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
+    else
+        forward_gemm(x, n, h, w, y, residual, relu);
+}
+
+void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual,
+                          bool relu) const {
+    const Conv2dParams& p = params_;
+    const int64_t pixels = p.output_h(h) * p.output_w(w);
+    const int64_t rows = p.out_per_group();
+    const int64_t items = n * p.groups;  // independent GEMMs: one per image and group
+    const double macs = static_cast<double>(items) * rows * pixels * p.depth();
+    const int threads = threads_for(macs, items * ceil_div(rows, kGemmMR) * ceil_div(pixels, kGemmNR));
+
+    // Whole GEMMs as tasks when they spread evenly over the threads, else split each one.
+    const bool whole = items >= 4 * threads || items % threads == 0;
+    const std::vector<GemmRange> parts = split_gemm(rows, pixels, whole ? 1 : threads);
+    const int64_t tasks = items * static_cast<int64_t>(parts.size());
+
+    parallel_for(tasks, threads, [&](int64_t t) {
+        const int64_t item = t / static_cast<int64_t>(parts.size());
+        const GemmRange& range = parts[t % parts.size()];
+        const int64_t b = item / p.groups, g = item % p.groups;
+        const float* image = x + (b * p.in_channels + g * p.in_per_group()) * h * w;
+        const int64_t out_offset = (b * p.out_channels + g * rows) * pixels;
+
+        GemmOutput out;
+        out.c = y + out_offset;
+        out.ldc = pixels;
+        out.row_bias = bias_.empty() ? nullptr : bias_.data() + g * rows;
+        out.residual = residual ? residual + out_offset : nullptr;
+        out.ldr = pixels;
+        out.relu = relu;
+        if (algorithm_ == ConvAlgorithm::gemm_1x1) {
+            MatrixBPacker packer(image, h * w);
+            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
+        } else {
+            Im2colBPacker packer(p, image, h, w);
+            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
+        }
+    });
+}
+
+}  // namespace cnnengine

@@ -1,0 +1,17 @@
+// Direct depthwise convolution (groups == in_channels, any channel multiplier): each output
+// plane is one input plane filtered by one kh x kw kernel. A GEMM with M = 1 would waste the
+// machine, so this walks output rows with a row accumulator that the compiler vectorises.
+// Layout NCHW, weight [Cout, 1, kh, kw]. Reference: conv2d_ref.
+#pragma once
+
+#include "conv/conv2d_params.h"
+
+namespace cnnengine {
+
+// True when `p` is a depthwise convolution this kernel handles.
+bool is_depthwise(const Conv2dParams& p);
+
+void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
+                      const float* bias, const float* residual, bool relu, float* y);
+
+}  // namespace cnnengine

@@ -1,0 +1,41 @@
+#include "dense/linear.h"
+
+#include <stdexcept>
+
+#include "gemm/sgemm_driver.h"
+
+namespace cnnengine {
+
+Linear::Linear(const float* weight, const float* bias, int64_t out_features, int64_t in_features)
+    : out_features_(out_features), in_features_(in_features),
+      packed_weight_(PackedB::from_transposed(weight, in_features, in_features, out_features)) {
+    if (out_features < 1 || in_features < 1) throw std::invalid_argument("linear: features must be >= 1");
+    if (bias) bias_.assign(bias, bias + out_features);
+}
+
+void Linear::forward(const float* x, int64_t batch, float* y, bool relu) const {
+    const PackedA packed_x(x, in_features_, batch, in_features_);
+    GemmOutput out;
+    out.c = y;
+    out.ldc = out_features_;
+    out.col_bias = bias_.empty() ? nullptr : bias_.data();
+    out.relu = relu;
+    sgemm(packed_x, GemmB{nullptr, &packed_weight_, out_features_}, out);
+}
+
+void linear_ref(const float* x, int64_t batch, const float* weight, const float* bias, int64_t out_features,
+                int64_t in_features, bool relu, float* y) {
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t o = 0; o < out_features; ++o) {
+            double sum = 0.0;
+            for (int64_t i = 0; i < in_features; ++i)
+                sum += static_cast<double>(x[b * in_features + i]) * weight[o * in_features + i];
+            float v = static_cast<float>(sum);
+            if (bias) v += bias[o];
+            if (relu && v < 0.0f) v = 0.0f;
+            y[b * out_features + o] = v;
+        }
+    }
+}
+
+}  // namespace cnnengine

@@ -1,0 +1,34 @@
+// Linear (fully connected) layer on the packed SGEMM: y[N x out] = x[N x in] * W^T + bias.
+// The weight [out, in] is packed once as the B operand (NR-column panels of W^T), the batch is
+// packed per call as A, and the bias (+ ReLU) is applied in the micro-kernel's epilogue.
+// At batch 1 this is a GEMV bound by reading the weights once. Reference: linear_ref.
+#pragma once
+
+#include <vector>
+
+#include "gemm/pack.h"
+
+namespace cnnengine {
+
+class Linear {
+public:
+    // weight: [out_features, in_features] row-major; bias: [out_features] or null.
+    Linear(const float* weight, const float* bias, int64_t out_features, int64_t in_features);
+
+    int64_t in_features() const { return in_features_; }
+    int64_t out_features() const { return out_features_; }
+
+    // x: [batch, in_features]; y: [batch, out_features].
+    void forward(const float* x, int64_t batch, float* y, bool relu) const;
+
+private:
+    int64_t out_features_, in_features_;
+    PackedB packed_weight_;
+    std::vector<float> bias_;
+};
+
+// Plain loops, double accumulation: y = relu?(x * W^T + bias).
+void linear_ref(const float* x, int64_t batch, const float* weight, const float* bias, int64_t out_features,
+                int64_t in_features, bool relu, float* y);
+
+}  // namespace cnnengine

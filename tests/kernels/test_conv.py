@@ -1,0 +1,148 @@
+"""Conv2d (im2col fused into GEMM packing, 1x1 without im2col, direct depthwise) against its
+plain-loop twin conv2d_ref and against torch.nn.functional.conv2d.
+
+Tolerances: vs conv2d_ref (double accumulation) |y - ref| <= 1e-5 * max|ref| (K <= 1200 here);
+vs PyTorch atol 1e-5 * max|ref|, rtol 1e-4 (DESIGN.md §4, GEMM paths).
+"""
+import numpy as np
+import pytest
+
+from cnnengine import _C
+
+# (batch, cin, h, w, cout, kernel, stride, padding, dilation, groups, algorithm)
+CASES = [
+    # LeNet-5: 5x5 on 28x28 (padding 2) and 14x14
+    (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "gemm_im2col"),
+    (1, 6, 14, 14, 16, 5, 1, 0, 1, 1, "gemm_im2col"),
+    # AlexNet (torchvision): 11x11 stride 4 pad 2, then 5x5 pad 2, 3x3 pad 1
+    (1, 3, 63, 63, 16, 11, 4, 2, 1, 1, "gemm_im2col"),
+    (1, 13, 15, 15, 19, 5, 1, 2, 1, 1, "gemm_im2col"),
+    # AlexNet as published: 2 groups
+    (2, 6, 13, 13, 8, 3, 1, 1, 1, 2, "gemm_im2col"),
+    (1, 8, 9, 9, 12, 5, 1, 2, 1, 2, "gemm_im2col"),
+    # VGG: 3x3 pad 1
+    (1, 3, 32, 32, 16, 3, 1, 1, 1, 1, "gemm_im2col"),
+    (3, 16, 7, 7, 32, 3, 1, 1, 1, 1, "gemm_im2col"),
+    # GoogLeNet / ResNet stem: 7x7 stride 2 pad 3; 1x1 branches
+    (1, 3, 35, 35, 16, 7, 2, 3, 1, 1, "gemm_im2col"),
+    (2, 13, 13, 13, 7, 1, 1, 0, 1, 1, "gemm_1x1"),
+    # ResNet: 3x3 stride 2 pad 1, 1x1 stride 2 shortcut, 3x3 on 1x1 maps
+    (1, 7, 13, 13, 13, 3, 2, 1, 1, 1, "gemm_im2col"),
+    (2, 16, 14, 14, 32, 1, 2, 0, 1, 1, "gemm_im2col"),
+    (2, 32, 1, 1, 16, 3, 1, 1, 1, 1, "gemm_im2col"),
+    (1, 64, 5, 5, 40, 3, 1, 1, 1, 1, "gemm_im2col"),
+    # dilation, asymmetric padding, non-square kernels and strides
+    (1, 3, 17, 19, 5, 3, 1, 2, 2, 1, "gemm_im2col"),
+    (2, 7, 11, 9, 3, (3, 5), (2, 1), (1, 0, 2, 3), (1, 2), 1, "gemm_im2col"),
+    # depthwise (multiplier 1 and 2), grouped with few channels per group
+    (2, 13, 9, 9, 13, 3, 1, 1, 1, 13, "depthwise_direct"),
+    (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
+    (1, 7, 12, 12, 7, 3, 2, (0, 1, 1, 0), 2, 7, "depthwise_direct"),
+    (1, 12, 6, 6, 12, 3, 1, 1, 1, 4, "gemm_im2col"),
+]
+IDS = [f"n{c[0]}c{c[1]}_{c[2]}x{c[3]}_co{c[4]}_k{c[5]}s{c[6]}p{c[7]}d{c[8]}g{c[9]}" for c in CASES]
+
+
+def kernel_hw(kernel):
+    return kernel if isinstance(kernel, tuple) else (kernel, kernel)
+
+
+def torch_conv(torch, x, w, b, stride, padding, dilation, groups, residual=None, relu=False):
+    import torch.nn.functional as F
+
+    xt = torch.from_numpy(x)
+    if isinstance(padding, tuple) and len(padding) == 4:
+        top, left, bottom, right = padding
+        xt = F.pad(xt, (left, right, top, bottom))
+        padding = 0
+    y = F.conv2d(xt, torch.from_numpy(w), None if b is None else torch.from_numpy(b),
+                 stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if residual is not None:
+        y = y + torch.from_numpy(residual)
+    if relu:
+        y = torch.relu(y)
+    return y.numpy()
+
+
+def make_case(rng, case):
+    n, cin, h, w, cout, kernel, stride, padding, dilation, groups, algorithm = case
+    kh, kw = kernel_hw(kernel)
+    x = rng.standard_normal((n, cin, h, w), dtype=np.float32)
+    weight = rng.standard_normal((cout, cin // groups, kh, kw), dtype=np.float32)
+    bias = rng.standard_normal(cout, dtype=np.float32)
+    return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups), algorithm
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_conv2d_matches_reference_and_torch(rng, torch, case):
+    x, weight, bias, params, algorithm = make_case(rng, case)
+    conv = _C.Conv2d(weight, bias, **params)
+    assert conv.algorithm == algorithm
+    y = conv.forward(x)
+    ref = _C.conv2d_ref(x, weight, bias, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    expected = torch_conv(torch, x, weight, bias, **params)
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16)], ids=[IDS[i] for i in (1, 4, 9, 11, 16)])
+def test_fused_residual_and_relu(rng, torch, case):
+    x, weight, bias, params, _ = make_case(rng, case)
+    conv = _C.Conv2d(weight, bias, **params)
+    plain = conv.forward(x)
+    residual = rng.standard_normal(plain.shape, dtype=np.float32)
+    y = conv.forward(x, residual=residual, relu=True)
+    ref = _C.conv2d_ref(x, weight, bias, residual=residual, relu=True, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    expected = torch_conv(torch, x, weight, bias, residual=residual, relu=True, **params)
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
+    assert (y == 0).any() and (y > 0).any()
+
+
+def test_no_bias_and_reuse_across_input_sizes(rng):
+    weight = rng.standard_normal((5, 3, 3, 3), dtype=np.float32)
+    conv = _C.Conv2d(weight, None, padding=1)
+    for n, h, w in [(1, 1, 1), (2, 5, 5), (1, 13, 7)]:
+        x = rng.standard_normal((n, 3, h, w), dtype=np.float32)
+        ref = _C.conv2d_ref(x, weight, None, padding=1)
+        np.testing.assert_allclose(conv.forward(x), ref, rtol=0, atol=1e-5 * float(np.abs(ref).max()))
+
+
+def test_batch_rows_equal_single_images(rng):
+    x, weight, bias, params, _ = make_case(rng, CASES[7])
+    conv = _C.Conv2d(weight, bias, **params)
+    batched = conv.forward(x)
+    for i in range(x.shape[0]):
+        np.testing.assert_array_equal(batched[i], conv.forward(x[i:i + 1])[0])
+
+
+W = np.ones((4, 3, 3, 3), np.float32)
+X = np.ones((1, 3, 8, 8), np.float32)
+
+
+@pytest.mark.parametrize(
+    "make,error,match",
+    [
+        (lambda: _C.Conv2d(W.astype(np.float64)), TypeError, "weight must be float32.*float64"),
+        (lambda: _C.Conv2d(W[0]), ValueError, r"weight must be 4-D .*\(3, 3, 3\)"),
+        (lambda: _C.Conv2d(W, np.ones(3, np.float32)), ValueError, r"bias must have shape \(4,\), got \(3,\)"),
+        (lambda: _C.Conv2d(W, stride=0), ValueError, "stride height must be >= 1"),
+        (lambda: _C.Conv2d(W, padding=-1), ValueError, "padding must be >= 0"),
+        (lambda: _C.Conv2d(W, padding=(1, 2, 3)), ValueError, "padding must be an int, .*got \\(1, 2, 3\\)"),
+        (lambda: _C.Conv2d(W, groups=3), ValueError, "divisible by groups"),
+        (lambda: _C.Conv2d(W).forward(X[0]), ValueError, r"input must be 4-D \(N x C x H x W\), got shape \(3, 8, 8\)"),
+        (lambda: _C.Conv2d(W).forward(np.ones((1, 5, 8, 8), np.float32)), ValueError, "input has 5 channels, the weight expects 3"),
+        (lambda: _C.Conv2d(W).forward(np.ones((1, 3, 2, 2), np.float32)), ValueError, "smaller than the dilated kernel"),
+        (lambda: _C.Conv2d(W).forward(X.astype(np.uint8)), TypeError, "input must be float32.*uint8"),
+        (lambda: _C.Conv2d(W).forward(np.ones((0, 3, 8, 8), np.float32)), ValueError, "empty"),
+        (lambda: _C.Conv2d(W).forward(X, residual=np.ones((1, 4, 5, 5), np.float32)), ValueError,
+         r"residual must have shape \(1, 4, 6, 6\)"),
+        (lambda: _C.conv2d_ref(X, W, groups=0), ValueError, "groups must be >= 1"),
+    ],
+)
+def test_bad_input_raises(make, error, match):
+    with pytest.raises(error, match=match):
+        make()

@@ -1,0 +1,98 @@
+"""Packed SGEMM (6x16 micro-kernel, Goto blocking) against its plain-loop twin and numpy.
+
+Tolerance (DESIGN.md §4): float32 accumulation error grows with K, so
+|C - ref| <= max|ref| * K * 2**-23 * 4.
+"""
+import numpy as np
+import pytest
+
+from cnnengine import _C
+
+SHAPES = [
+    (1, 1, 1),
+    (1, 17, 5),       # single row: GEMV-like
+    (7, 1, 3),        # single column
+    (6, 16, 8),       # exactly one micro-tile
+    (7, 17, 13),      # one past the tile in both directions
+    (13, 33, 300),    # K crosses one K block
+    (150, 70, 700),   # M crosses MC, K cut into three blocks
+    (64, 3136, 27),   # ResNet/VGG first-layer-like shape
+    (200, 49, 1000),  # more rows than the panel-packing limit, few columns
+]
+
+
+def tolerance(ref, depth):
+    return max(float(np.abs(ref).max()), 1.0) * depth * 2.0**-23 * 4
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES)
+def test_sgemm_matches_reference_and_numpy(rng, m, n, k):
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    c = _C.sgemm(a, b)
+    ref = _C.sgemm_ref(a, b)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(c, ref, rtol=0, atol=tolerance(ref, k))
+    np.testing.assert_allclose(ref, exact, rtol=0, atol=tolerance(ref, 1))
+
+
+@pytest.mark.parametrize("m,n,k", [(7, 17, 13), (150, 70, 700), (200, 49, 1000)])
+def test_fused_epilogue(rng, m, n, k):
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    row_bias = rng.standard_normal(m, dtype=np.float32)
+    col_bias = rng.standard_normal(n, dtype=np.float32)
+    residual = rng.standard_normal((m, n), dtype=np.float32)
+    kwargs = dict(row_bias=row_bias, col_bias=col_bias, residual=residual, relu=True)
+    c = _C.sgemm(a, b, **kwargs)
+    ref = _C.sgemm_ref(a, b, **kwargs)
+    expected = np.maximum(a.astype(np.float64) @ b + row_bias[:, None] + col_bias[None, :] + residual, 0)
+    np.testing.assert_allclose(c, ref, rtol=0, atol=tolerance(ref, k))
+    np.testing.assert_allclose(ref, expected, rtol=0, atol=tolerance(ref, 4))
+    assert (c >= 0).all() and (c == 0).any()
+
+
+def test_packed_matrix_is_reused(rng):
+    a = rng.standard_normal((37, 129), dtype=np.float32)
+    packed = _C.PackedMatrix(a)
+    assert packed.shape == (37, 129)
+    assert packed.nbytes >= a.nbytes
+    for n in (1, 16, 45):
+        b = rng.standard_normal((129, n), dtype=np.float32)
+        np.testing.assert_allclose(packed.matmul(b), _C.sgemm_ref(a, b), rtol=0, atol=tolerance(a, 129) * 10)
+
+
+def test_non_contiguous_inputs_are_copied(rng):
+    a = rng.standard_normal((20, 30), dtype=np.float32)
+    b = rng.standard_normal((40, 20), dtype=np.float32)
+    c = _C.sgemm(a.T, b.T)  # 30x20 @ 20x40
+    np.testing.assert_allclose(c, a.T.astype(np.float64) @ b.T, rtol=1e-5, atol=1e-4)
+
+
+def test_single_and_two_threads_agree(rng):
+    a = rng.standard_normal((100, 300), dtype=np.float32)
+    b = rng.standard_normal((300, 500), dtype=np.float32)
+    _C.set_num_threads(1)
+    one = _C.sgemm(a, b)
+    _C.set_num_threads(2)
+    two = _C.sgemm(a, b)
+    np.testing.assert_array_equal(one, two)  # each C element is summed in the same order
+
+
+@pytest.mark.parametrize(
+    "a,b,kwargs,error,match",
+    [
+        (np.ones((2, 3), np.float64), np.ones((3, 2), np.float32), {}, TypeError, "A must be float32.*float64"),
+        (np.ones((2, 3, 1), np.float32), np.ones((3, 2), np.float32), {}, ValueError, r"A must be 2-D .*\(2, 3, 1\)"),
+        (np.ones((2, 3), np.float32), np.ones((4, 2), np.float32), {}, ValueError, "inner dimensions differ"),
+        (np.ones((0, 3), np.float32), np.ones((3, 2), np.float32), {}, ValueError, "empty"),
+        ([[1.0]], np.ones((1, 1), np.float32), {}, TypeError, "numpy float32 array.*list"),
+        (np.ones((2, 3), np.float32), np.ones((3, 2), np.float32), {"row_bias": np.ones(3, np.float32)},
+         ValueError, r"row_bias must have shape \(2,\), got \(3,\)"),
+        (np.ones((2, 3), np.float32), np.ones((3, 2), np.float32), {"residual": np.ones((2, 3), np.float32)},
+         ValueError, r"residual must have shape \(2, 2\)"),
+    ],
+)
+def test_bad_input_raises(a, b, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _C.sgemm(a, b, **kwargs)
