@@ -1,7 +1,126 @@
+// Pooling bindings: max_pool2d, avg_pool2d, adaptive_avg_pool2d (NCHW float32, PyTorch's
+// signatures and output shapes) and their *_ref twins. Window parameters accept an int or an
+// (h, w) pair (bindings/int_args.h); the C++ side (pool/pool2d_shape.cpp) checks their values.
+// Kernels: src/pool/.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <array>
+#include <string>
+
+#include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "bindings/int_args.h"
+#include "pool/pool2d.h"
 
 namespace cnnengine::bindings {
 
-void register_pool(pybind11::module_& m) { (void)m; }
+namespace {
+
+using PoolKernel = void (*)(const float*, float*, const Pool2dShape&, const Pool2dParams&);
+using AdaptiveKernel = void (*)(const float*, float*, const Pool2dShape&);
+
+constexpr const char* kLayout = "N x C x H x W";
+
+// output_size as an int or a pair whose None entries keep the input size (PyTorch's rule).
+std::array<int64_t, 2> output_size_pair(const py::object& obj, const std::string& what, int64_t in_h,
+                                        int64_t in_w) {
+    const bool pair = (py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj)) && py::len(obj) == 2;
+    if (!pair) return int_pair(obj, what);
+    const py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+    return int_pair(py::make_tuple(seq[0].is_none() ? py::int_(in_h) : py::object(seq[0]),
+                                   seq[1].is_none() ? py::int_(in_w) : py::object(seq[1])),
+                    what);
+}
+
+void set_pair(int64_t& h, int64_t& w, const std::array<int64_t, 2>& hw) {
+    h = hw[0];
+    w = hw[1];
+}
+
+Pool2dParams window_params(const std::string& op, const py::object& kernel_size, const py::object& stride,
+                           const py::object& padding, bool ceil_mode) {
+    Pool2dParams p;
+    set_pair(p.kernel_h, p.kernel_w, int_pair(kernel_size, op + ": kernel_size"));
+    set_pair(p.stride_h, p.stride_w,
+             stride.is_none() ? std::array<int64_t, 2>{p.kernel_h, p.kernel_w} : int_pair(stride, op + ": stride"));
+    set_pair(p.pad_h, p.pad_w, int_pair(padding, op + ": padding"));
+    p.ceil_mode = ceil_mode;
+    return p;
+}
+
+// Allocates N x C x out_h x out_w and runs kernel(x, y) without the GIL.
+template <class Kernel>
+FloatArray run_planes(const FloatArray& x, const Pool2dShape& s, Kernel&& kernel) {
+    FloatArray y = new_float_array({x.shape(0), x.shape(1), s.out_h, s.out_w});
+    float* out = y.mutable_data();
+    py::gil_scoped_release release;
+    kernel(x.data(), out);
+    return y;
+}
+
+FloatArray run_pool(const char* op, const py::object& input, const Pool2dParams& p, PoolKernel kernel) {
+    const FloatArray x = require_float32(input, std::string(op) + " input", 4, kLayout);
+    const Pool2dShape s = pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), p);
+    return run_planes(x, s, [&](const float* in, float* out) { kernel(in, out, s, p); });
+}
+
+void def_max_pool(py::module_& m, const char* name, PoolKernel kernel, const char* doc) {
+    m.def(
+        name,
+        [name, kernel](const py::object& input, const py::object& kernel_size, const py::object& stride,
+                       const py::object& padding, const py::object& dilation, bool ceil_mode) {
+            Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
+            set_pair(p.dilation_h, p.dilation_w, int_pair(dilation, std::string(name) + ": dilation"));
+            return run_pool(name, input, p, kernel);
+        },
+        py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+        py::arg("dilation") = 1, py::arg("ceil_mode") = false, doc);
+}
+
+void def_avg_pool(py::module_& m, const char* name, PoolKernel kernel, const char* doc) {
+    m.def(
+        name,
+        [name, kernel](const py::object& input, const py::object& kernel_size, const py::object& stride,
+                       const py::object& padding, bool ceil_mode, bool count_include_pad) {
+            Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
+            p.count_include_pad = count_include_pad;
+            return run_pool(name, input, p, kernel);
+        },
+        py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+        py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, doc);
+}
+
+void def_adaptive_avg_pool(py::module_& m, const char* name, AdaptiveKernel kernel, const char* doc) {
+    m.def(
+        name,
+        [name, kernel](const py::object& input, const py::object& output_size) {
+            const FloatArray x = require_float32(input, std::string(name) + " input", 4, kLayout);
+            const auto [out_h, out_w] =
+                output_size_pair(output_size, std::string(name) + ": output_size", x.shape(2), x.shape(3));
+            const Pool2dShape s =
+                adaptive_pool2d_shape(name, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_h, out_w);
+            return run_planes(x, s, [&](const float* in, float* out) { kernel(in, out, s); });
+        },
+        py::arg("input"), py::arg("output_size"), doc);
+}
+
+}  // namespace
+
+void register_pool(py::module_& m) {
+    def_max_pool(m, "max_pool2d", &max_pool2d,
+                 "Max pooling as torch.nn.functional.max_pool2d (-inf padding, dilation, ceil_mode); "
+                 "threaded over N*C planes.");
+    def_max_pool(m, "max_pool2d_ref", &max_pool2d_ref, "Reference twin of max_pool2d: plain loops.");
+    def_avg_pool(m, "avg_pool2d", &avg_pool2d,
+                 "Average pooling as torch.nn.functional.avg_pool2d (zero padding, ceil_mode, "
+                 "count_include_pad); threaded over N*C planes.");
+    def_avg_pool(m, "avg_pool2d_ref", &avg_pool2d_ref, "Reference twin of avg_pool2d: plain loops, double sums.");
+    def_adaptive_avg_pool(m, "adaptive_avg_pool2d", &adaptive_avg_pool2d,
+                          "Adaptive average pooling as torch.nn.functional.adaptive_avg_pool2d; output_size "
+                          "(1, 1) is global average pooling. None in output_size keeps that input size.");
+    def_adaptive_avg_pool(m, "adaptive_avg_pool2d_ref", &adaptive_avg_pool2d_ref,
+                          "Reference twin of adaptive_avg_pool2d: plain loops, double sums.");
+}
 
 }  // namespace cnnengine::bindings

@@ -1,0 +1,64 @@
+// Pooling geometry: PyTorch's output-size rule and the parameter checks shared by every pooling
+// kernel and its reference twin (pool2d.h).
+#include <stdexcept>
+#include <string>
+
+#include "pool/pool2d.h"
+
+namespace cnnengine {
+
+namespace {
+
+constexpr int64_t kMaxParam = 2147483647;  // keeps every window product far from int64 overflow
+
+std::string pair_string(int64_t h, int64_t w) {
+    return "(" + std::to_string(h) + ", " + std::to_string(w) + ")";
+}
+
+void require(bool condition, const char* op, const std::string& message) {
+    if (!condition) throw std::invalid_argument(std::string(op) + ": " + message);
+}
+
+void require_in_range(const char* op, const char* name, int64_t h, int64_t w, int64_t low) {
+    require(h >= low && w >= low && h <= kMaxParam && w <= kMaxParam, op,
+            std::string(name) + " must be in [" + std::to_string(low) + ", " + std::to_string(kMaxParam) +
+                "], got " + pair_string(h, w));
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+int64_t pool2d_output_size(int64_t input, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation,
+                           bool ceil_mode) {
+    int64_t out = floor_div(input + 2 * pad - dilation * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
+    if (ceil_mode && (out - 1) * stride >= input + pad) --out;
+    return out;
+}
+
+Pool2dShape pool2d_shape(const char* op, int64_t planes, int64_t in_h, int64_t in_w, const Pool2dParams& p) {
+    require_in_range(op, "kernel_size", p.kernel_h, p.kernel_w, 1);
+    require_in_range(op, "stride", p.stride_h, p.stride_w, 1);
+    require_in_range(op, "dilation", p.dilation_h, p.dilation_w, 1);
+    require_in_range(op, "padding", p.pad_h, p.pad_w, 0);
+    require(p.pad_h <= p.kernel_h / 2 && p.pad_w <= p.kernel_w / 2, op,
+            "padding must be at most half of kernel_size, got padding " + pair_string(p.pad_h, p.pad_w) +
+                " and kernel_size " + pair_string(p.kernel_h, p.kernel_w));
+    Pool2dShape s{planes, in_h, in_w,
+                  pool2d_output_size(in_h, p.kernel_h, p.stride_h, p.pad_h, p.dilation_h, p.ceil_mode),
+                  pool2d_output_size(in_w, p.kernel_w, p.stride_w, p.pad_w, p.dilation_w, p.ceil_mode)};
+    require(s.out_h >= 1 && s.out_w >= 1, op,
+            "output size is too small: input " + pair_string(in_h, in_w) + " with kernel_size " +
+                pair_string(p.kernel_h, p.kernel_w) + ", stride " + pair_string(p.stride_h, p.stride_w) +
+                ", padding " + pair_string(p.pad_h, p.pad_w) + ", dilation " +
+                pair_string(p.dilation_h, p.dilation_w) + " gives " + pair_string(s.out_h, s.out_w));
+    return s;
+}
+
+Pool2dShape adaptive_pool2d_shape(const char* op, int64_t planes, int64_t in_h, int64_t in_w, int64_t out_h,
+                                  int64_t out_w) {
+    require_in_range(op, "output_size", out_h, out_w, 1);
+    return Pool2dShape{planes, in_h, in_w, out_h, out_w};
+}
+
+}  // namespace cnnengine
