@@ -2,22 +2,20 @@
 distinct conv shapes (224x224 input), batch 1, at 1 and 2 threads.
 
 Same random weights and inputs on both sides; cnnengine's weights are packed once beforehand,
-as a loaded model does. Interleaved runs, median (and p90) milliseconds and GFLOP/s.
+as a loaded model does; PyTorch runs under inference_mode. Each engine runs in its own process
+(see timing.py), in alternating rounds; median (and p90) milliseconds and GFLOP/s over all rounds.
 
     python benchmarks/bench_conv.py
 """
 import argparse
+import json
 import os
 import sys
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cnnengine  # noqa: E402
-from cnnengine import _C  # noqa: E402
-from timing import markdown_table, median_ms, p90_ms, time_interleaved  # noqa: E402
+from timing import markdown_table, median_ms, p90_ms, run_rounds, time_calls  # noqa: E402
 
 # (name, Cin, H=W, Cout, kernel, stride, padding)
 RESNET18_CONVS = [
@@ -35,36 +33,63 @@ RESNET18_CONVS = [
 ]
 
 
+def layer_tensors(rng, batch, cin, hw, cout, k):
+    x = rng.standard_normal((batch, cin, hw, hw), dtype=np.float32)
+    w = (rng.standard_normal((cout, cin, k, k), dtype=np.float32) / np.sqrt(cin * k * k)).astype(np.float32)
+    b = rng.standard_normal(cout, dtype=np.float32)
+    return x, w, b
+
+
+def worker(engine, threads, batch, repeats):
+    """Times every layer with one engine in this process; prints {layer: [seconds]} as JSON."""
+    rng = np.random.default_rng(0)
+    results = {}
+    if engine == "cnnengine":
+        import cnnengine
+        from cnnengine import _C
+
+        cnnengine.set_num_threads(threads)
+        for name, cin, hw, cout, k, s, p in RESNET18_CONVS:
+            x, w, b = layer_tensors(rng, batch, cin, hw, cout, k)
+            conv = _C.Conv2d(w, b, stride=s, padding=p)
+            results[name] = time_calls(lambda: conv.forward(x), repeats)
+    else:
+        import torch
+        import torch.nn.functional as F
+
+        torch.set_num_threads(threads)
+        with torch.inference_mode():
+            for name, cin, hw, cout, k, s, p in RESNET18_CONVS:
+                x, w, b = (torch.from_numpy(t) for t in layer_tensors(rng, batch, cin, hw, cout, k))
+                results[name] = time_calls(lambda: F.conv2d(x, w, b, stride=s, padding=p), repeats)
+    print(json.dumps(results))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=25)
+    parser.add_argument("--repeats", type=int, default=15, help="timed calls per layer and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"cnnengine {cnnengine.build_info()} | torch {torch.__version__}")
-    rng = np.random.default_rng(0)
+    if args.worker:
+        return worker(args.worker, args.worker_threads, args.batch, args.repeats)
+
     rows = []
     for threads in args.threads:
-        cnnengine.set_num_threads(threads)
-        torch.set_num_threads(threads)
+        results = run_rounds(__file__, ["cnnengine", "torch"], ["--worker-threads", str(threads), "--batch",
+                                                                str(args.batch), "--repeats", str(args.repeats)],
+                             args.rounds)
         for name, cin, hw, cout, k, s, p in RESNET18_CONVS:
-            x = rng.standard_normal((args.batch, cin, hw, hw), dtype=np.float32)
-            w = (rng.standard_normal((cout, cin, k, k), dtype=np.float32) / np.sqrt(cin * k * k)).astype(np.float32)
-            b = rng.standard_normal(cout, dtype=np.float32)
-            conv = _C.Conv2d(w, b, stride=s, padding=p)
-            xt, wt, bt = torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)
-            with torch.inference_mode():
-                times = time_interleaved({
-                    "ours": lambda: conv.forward(x),
-                    "torch": lambda: F.conv2d(xt, wt, bt, stride=s, padding=p),
-                }, args.repeats)
+            ours, ref = results["cnnengine"][name], results["torch"][name]
             out = (hw + 2 * p - k) // s + 1
             flop = 2.0 * args.batch * cout * cin * k * k * out * out
-            ours, ref = median_ms(times["ours"]), median_ms(times["torch"])
-            rows.append([threads, name, f"{cin}x{hw}² → {cout}, {k}x{k}/{s}", f"{ours:.3f} ({p90_ms(times['ours']):.3f})",
-                         f"{flop / ours / 1e6:.1f}", f"{ref:.3f} ({p90_ms(times['torch']):.3f})",
-                         f"{flop / ref / 1e6:.1f}", f"{ref / ours:.2f}"])
-            print(f"  {threads}t {name}: {ours:.3f} ms vs torch {ref:.3f} ms", file=sys.stderr)
+            rows.append([threads, name, f"{cin}x{hw}² → {cout}, {k}x{k}/{s}",
+                         f"{median_ms(ours):.3f} ({p90_ms(ours):.3f})", f"{flop / median_ms(ours) / 1e6:.1f}",
+                         f"{median_ms(ref):.3f} ({p90_ms(ref):.3f})", f"{flop / median_ms(ref) / 1e6:.1f}",
+                         f"{median_ms(ref) / median_ms(ours):.2f}"])
     print(markdown_table(["threads", "layer", "shape", "ours ms (p90)", "ours GFLOP/s", "torch ms (p90)",
                           "torch GFLOP/s", "speed-up"], rows))
 

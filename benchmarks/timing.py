@@ -1,24 +1,43 @@
-"""Timing helpers shared by the benchmarks: interleaved repeats, medians and p90."""
+"""Timing helpers shared by the benchmarks.
+
+Each engine is timed in its own worker process: OpenMP/OpenBLAS thread pools keep spinning for
+a while after a call, so two engines in one process steal each other's cores. The driver runs
+the workers in alternating rounds (ours, theirs, ours, ...) and keeps every sample, so machine
+noise hits both sides alike; medians and p90 are taken over all rounds.
+"""
+import json
+import subprocess
+import sys
 import time
 
 import numpy as np
 
 
-def time_interleaved(functions, repeats=21, warmup=3):
-    """Times each callable `repeats` times, round-robin so that machine noise hits all alike.
-
-    Returns {name: array of seconds}. Warm-up calls are excluded.
-    """
-    for fn in functions.values():
-        for _ in range(warmup):
-            fn()
-    samples = {name: [] for name in functions}
+def time_calls(fn, repeats, warmup=3):
+    """Seconds taken by each of `repeats` calls of fn, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
     for _ in range(repeats):
-        for name, fn in functions.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append(time.perf_counter() - start)
-    return {name: np.array(values) for name, values in samples.items()}
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def run_rounds(script, engines, worker_args, rounds):
+    """Runs `script --worker ENGINE *worker_args` for each engine, `rounds` times alternating.
+
+    A worker prints one JSON object {case: [seconds, ...]}; returns {engine: {case: [seconds]}}.
+    """
+    results = {engine: {} for engine in engines}
+    for _ in range(rounds):
+        for engine in engines:
+            output = subprocess.run([sys.executable, script, "--worker", engine, *worker_args],
+                                    check=True, capture_output=True, text=True).stdout
+            for case, samples in json.loads(output.splitlines()[-1]).items():
+                results[engine].setdefault(case, []).extend(samples)
+    return results
 
 
 def median_ms(seconds):

@@ -28,8 +28,11 @@ struct EpilogueArgs {
     }
 };
 
-FloatArray run_packed(const PackedA& a, const FloatArray& b, const EpilogueArgs& ep) {
-    const int64_t rows = a.rows(), cols = b.shape(1);
+// C = A @ B with the epilogue. pack_a() returns the packed A (a ScratchPackedA built per call, or
+// a PackedMatrix held by Python); it runs with the GIL released, like the product.
+template <class PackA>
+FloatArray run_packed(int64_t rows, const FloatArray& b, const EpilogueArgs& ep, PackA&& pack_a) {
+    const int64_t cols = b.shape(1);
     FloatArray c = new_float_array({rows, cols});
     GemmOutput out;
     out.c = c.mutable_data();
@@ -39,12 +42,9 @@ FloatArray run_packed(const PackedA& a, const FloatArray& b, const EpilogueArgs&
     out.residual = data_or_null(ep.residual);
     out.ldr = cols;
     out.relu = ep.relu;
-    {
-        py::gil_scoped_release release;
-        MatrixBPacker packer(b.data(), cols);
-        GemmB operand{&packer, nullptr, cols};
-        sgemm(a, operand, out);
-    }
+    py::gil_scoped_release release;
+    MatrixBPacker packer(b.data(), cols);
+    sgemm(pack_a(), GemmB{&packer, nullptr, cols}, out);
     return c;
 }
 
@@ -64,12 +64,11 @@ void register_gemm(py::module_& m) {
             const FloatArray b = require_float32(b_obj, "sgemm B", 2, "K x N");
             require_inner(a.shape(1), b);
             const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.shape(0), b.shape(1));
-            PackedA packed;
-            {
-                py::gil_scoped_release release;
-                packed = PackedA(a.data(), a.shape(1), a.shape(0), a.shape(1));
-            }
-            return run_packed(packed, b, ep);
+            std::optional<ScratchPackedA> packed;
+            return run_packed(a.shape(0), b, ep, [&]() -> const PackedA& {
+                packed.emplace(a.data(), a.shape(1), a.shape(0), a.shape(1));
+                return packed->get();
+            });
         },
         py::arg("a"), py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(),
         py::arg("col_bias") = py::none(), py::arg("residual") = py::none(), py::arg("relu") = false,
@@ -113,7 +112,7 @@ void register_gemm(py::module_& m) {
                 const FloatArray b = require_float32(b_obj, "PackedMatrix.matmul B", 2, "K x N");
                 require_inner(a.depth(), b);
                 const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.rows(), b.shape(1));
-                return run_packed(a, b, ep);
+                return run_packed(a.rows(), b, ep, [&]() -> const PackedA& { return a; });
             },
             py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(), py::arg("col_bias") = py::none(),
             py::arg("residual") = py::none(), py::arg("relu") = false);

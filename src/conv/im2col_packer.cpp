@@ -1,6 +1,7 @@
 #include "conv/im2col_packer.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace cnnengine {
 
@@ -51,27 +52,45 @@ void Im2colBPacker::pack_panel(int64_t k0, int64_t kc, int64_t col0, int cols, f
     }
     const int64_t plane = h_ * w_;
     const int64_t taps = p_.kernel_h * p_.kernel_w;
+    const int64_t sw = p_.stride_w;
+    const bool whole_row_run = segment_count == 1 && cols == kGemmNR;
     int64_t ci = k0 / taps, ky = (k0 % taps) / p_.kernel_w, kx = k0 % p_.kernel_w;
+    // Next tap in GEMM-row order: kx fastest, then ky, then the input channel.
+    auto advance_tap = [this](int64_t& c, int64_t& y, int64_t& x) {
+        if (++x == p_.kernel_w) {
+            x = 0;
+            if (++y == p_.kernel_h) {
+                y = 0;
+                ++c;
+            }
+        }
+    };
     for (int64_t k = 0; k < kc; ++k) {
         float* dst = panel + k * kGemmNR;
         const float* src_plane = image_ + ci * plane;
         const int64_t dy = ky * p_.dilation_h, dx = kx * p_.dilation_w;
+        if (whole_row_run) {  // the common case, as a fixed-size copy the compiler inlines
+            const int64_t iy = segments[0].iy + dy, ix = segments[0].ix + dx;
+            if (iy >= 0 && iy < h_ && ix >= 0 && ix + (kGemmNR - 1) * sw < w_) {
+                const float* src = src_plane + iy * w_ + ix;
+                if (sw == 1)
+                    std::memcpy(dst, src, sizeof(float) * kGemmNR);
+                else
+                    for (int c = 0; c < kGemmNR; ++c) dst[c] = src[c * sw];
+                advance_tap(ci, ky, kx);
+                continue;
+            }
+        }
         for (int s = 0; s < segment_count; ++s) {
             const RowSegment& seg = segments[s];
             const int64_t iy = seg.iy + dy;
             if (iy < 0 || iy >= h_)
                 for (int t = 0; t < seg.count; ++t) dst[seg.first + t] = 0.0f;
             else
-                copy_row_clipped(src_plane + iy * w_, seg.ix + dx, p_.stride_w, w_, seg.count, dst + seg.first);
+                copy_row_clipped(src_plane + iy * w_, seg.ix + dx, sw, w_, seg.count, dst + seg.first);
         }
         for (int c = cols; c < kGemmNR; ++c) dst[c] = 0.0f;
-        if (++kx == p_.kernel_w) {
-            kx = 0;
-            if (++ky == p_.kernel_h) {
-                ky = 0;
-                ++ci;
-            }
-        }
+        advance_tap(ci, ky, kx);
     }
 }
 

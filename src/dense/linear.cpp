@@ -14,13 +14,13 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
 }
 
 void Linear::forward(const float* x, int64_t batch, float* y, bool relu) const {
-    const PackedA packed_x(x, in_features_, batch, in_features_);
+    const ScratchPackedA packed_x(x, in_features_, batch, in_features_);
     GemmOutput out;
     out.c = y;
     out.ldc = out_features_;
     out.col_bias = bias_.empty() ? nullptr : bias_.data();
     out.relu = relu;
-    sgemm(packed_x, GemmB{nullptr, &packed_weight_, out_features_}, out);
+    sgemm(packed_x.get(), GemmB{nullptr, &packed_weight_, out_features_}, out);
 }
 
 void linear_ref(const float* x, int64_t batch, const float* weight, const float* bias, int64_t out_features,

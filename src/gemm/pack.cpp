@@ -3,22 +3,28 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/threading.h"
+
 namespace cnnengine {
 
-PackedA::PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth) : rows_(rows), depth_(depth) {
+PackedA::PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth, AlignedBuffer&& storage)
+    : rows_(rows), depth_(depth), data_(std::move(storage)) {
     const int64_t panels = ceil_div(rows, kGemmMR);
     float* out = data_.reserve(static_cast<size_t>(panels * depth * kGemmMR));
-    for (int64_t p = 0; p < panels; ++p) {
+    parallel_for(panels, threads_for(static_cast<double>(rows) * depth, panels), [&](int64_t p) {
         const int64_t r0 = p * kGemmMR;
         const int r_count = static_cast<int>(std::min<int64_t>(kGemmMR, rows - r0));
+        const float* rows_at[kGemmMR];
+        for (int r = 0; r < kGemmMR; ++r) rows_at[r] = a + (r0 + std::min(r, r_count - 1)) * lda;
         float* panel = out + p * depth * kGemmMR;
-        for (int64_t k = 0; k < depth; ++k) {
-            float* dst = panel + k * kGemmMR;
-            int r = 0;
-            for (; r < r_count; ++r) dst[r] = a[(r0 + r) * lda + k];
-            for (; r < kGemmMR; ++r) dst[r] = 0.0f;
+        if (r_count == kGemmMR) {
+            for (int64_t k = 0; k < depth; ++k)
+                for (int r = 0; r < kGemmMR; ++r) panel[k * kGemmMR + r] = rows_at[r][k];
+        } else {
+            for (int64_t k = 0; k < depth; ++k)
+                for (int r = 0; r < kGemmMR; ++r) panel[k * kGemmMR + r] = r < r_count ? rows_at[r][k] : 0.0f;
         }
-    }
+    });
 }
 
 PackedB PackedB::from_transposed(const float* w, int64_t ldw, int64_t depth, int64_t cols) {

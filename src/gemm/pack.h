@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "common/aligned_buffer.h"
 #include "gemm/sgemm_ukernel.h"
@@ -18,18 +19,40 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 class PackedA {
 public:
     PackedA() = default;
-    // From a row-major M x K matrix with row stride lda.
-    PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth);
+    // From a row-major M x K matrix with row stride lda; large matrices are packed by the team.
+    PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth) : PackedA(a, lda, rows, depth, AlignedBuffer()) {}
+    // Same, reusing `storage` (e.g. a per-thread scratch handed back by release_storage()) so that
+    // per-call packing does not fault in fresh pages every time.
+    PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth, AlignedBuffer&& storage);
 
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }
     // Panel holding rows [p*MR, p*MR+MR), starting at depth k.
     const float* panel(int64_t p, int64_t k) const { return data_.data() + (p * depth_ + k) * kGemmMR; }
     int64_t bytes() const { return ceil_div(rows_, kGemmMR) * depth_ * kGemmMR * sizeof(float); }
+    AlignedBuffer release_storage() { return std::move(data_); }
 
 private:
     int64_t rows_ = 0, depth_ = 0;
     AlignedBuffer data_;
+};
+
+// A PackedA of per-call data (activations) built in this thread's reusable scratch memory.
+class ScratchPackedA {
+public:
+    ScratchPackedA(const float* a, int64_t lda, int64_t rows, int64_t depth)
+        : packed_(a, lda, rows, depth, std::move(scratch())) {}
+    ~ScratchPackedA() { scratch() = packed_.release_storage(); }
+    ScratchPackedA(const ScratchPackedA&) = delete;
+    ScratchPackedA& operator=(const ScratchPackedA&) = delete;
+    const PackedA& get() const { return packed_; }
+
+private:
+    static AlignedBuffer& scratch() {
+        thread_local AlignedBuffer storage;
+        return storage;
+    }
+    PackedA packed_;
 };
 
 class PackedB {
