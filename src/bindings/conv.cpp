@@ -45,21 +45,28 @@ std::optional<FloatArray> checked_bias(const py::object& bias_obj, const Conv2dP
     return bias;
 }
 
-// Checks x against the layer and allocates the output; checks the residual's shape.
-FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std::optional<FloatArray>& residual) {
+// Checks x against the layer and the residual's shape; returns out, checked, or a new output when
+// out is None. out must not overlap x (read while y is written) nor the residual (the GEMM sums K
+// blocks into y and adds the residual after the last one).
+FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std::optional<FloatArray>& residual,
+                          const py::object& out) {
     const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
     p.validate_input(x.shape(1), h, w);
     const std::vector<int64_t> shape{n, p.out_channels, p.output_h(h), p.output_w(w)};
     if (residual) require_shape(*residual, shape, "conv2d residual");
-    return new_float_array(shape);
+    FloatArray y = output_array(out, shape, "conv2d out");
+    require_disjoint(y, x, "conv2d input");
+    require_disjoint(y, residual, "conv2d residual");
+    return y;
 }
 
 }  // namespace
 
 void register_conv(py::module_& m) {
     py::class_<Conv2d>(m, "Conv2d",
-                       "2-D convolution with weights packed once. forward(x, residual=None, relu=False) "
-                       "computes relu?(conv(x) + bias + residual) on NCHW float32.")
+                       "2-D convolution with weights packed once. forward(x, residual=None, relu=False, *, out=None) "
+                       "computes relu?(conv(x) + bias + residual) on NCHW float32, into out when given "
+                       "(a C-contiguous float32 array of the output shape, not overlapping x or residual).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
                          const py::object& padding, const py::object& dilation, int64_t groups) {
                  const FloatArray weight = require_float32(weight_obj, "conv2d weight", 4, "Cout x Cin/groups x kh x kw");
@@ -73,16 +80,18 @@ void register_conv(py::module_& m) {
         .def_property_readonly("algorithm", [](const Conv2d& c) { return conv_algorithm_name(c.algorithm()); })
         .def(
             "forward",
-            [](const Conv2d& conv, const py::object& x_obj, const py::object& residual_obj, bool relu) {
+            [](const Conv2d& conv, const py::object& x_obj, const py::object& residual_obj, bool relu,
+               const py::object& out) {
                 const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
                 const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
-                FloatArray y = prepare_output(conv.params(), x, residual);
+                FloatArray y = prepare_output(conv.params(), x, residual, out);
                 float* y_data = y.mutable_data();
                 py::gil_scoped_release release;
                 conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu);
                 return y;
             },
-            py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false);
+            py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false, py::kw_only(),
+            py::arg("out") = py::none());
 
     m.def(
         "conv2d_ref",
@@ -94,7 +103,7 @@ void register_conv(py::module_& m) {
             const Conv2dParams p = make_params(weight, stride, padding, dilation, groups);
             const std::optional<FloatArray> bias = checked_bias(bias_obj, p);
             const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
-            FloatArray y = prepare_output(p, x, residual);
+            FloatArray y = prepare_output(p, x, residual, py::none());
             float* y_data = y.mutable_data();
             py::gil_scoped_release release;
             conv2d_ref(p, x.data(), x.shape(0), x.shape(2), x.shape(3), weight.data(), data_or_null(bias),

@@ -21,20 +21,24 @@ struct LinearArgs {
     }
 };
 
-// Checks x [N x in_features] and allocates y [N x out_features].
-FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_features) {
+// Checks x [N x in_features]; returns out (checked, not overlapping x: the GEMM reads x after
+// writing parts of y) or a new y [N x out_features] when out is None.
+FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_features, const py::object& out) {
     require(x.shape(1) == in_features, "linear input has " + std::to_string(x.shape(1)) +
                                            " features, the weight expects " + std::to_string(in_features) +
                                            " (input must be N x in_features)");
-    return new_float_array({x.shape(0), out_features});
+    FloatArray y = output_array(out, {x.shape(0), out_features}, "linear out");
+    require_disjoint(y, x, "linear input");
+    return y;
 }
 
 }  // namespace
 
 void register_dense(py::module_& m) {
     py::class_<Linear>(m, "Linear",
-                       "Fully connected layer with its weight packed once. forward(x, relu=False) "
-                       "computes relu?(x @ W.T + bias) on N x in_features float32.")
+                       "Fully connected layer with its weight packed once. forward(x, relu=False, *, out=None) "
+                       "computes relu?(x @ W.T + bias) on N x in_features float32, into out when given "
+                       "(a C-contiguous float32 N x out_features array not overlapping x).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj) {
                  const LinearArgs args(weight_obj, bias_obj);
                  py::gil_scoped_release release;
@@ -45,15 +49,15 @@ void register_dense(py::module_& m) {
         .def_property_readonly("out_features", &Linear::out_features)
         .def(
             "forward",
-            [](const Linear& linear, const py::object& x_obj, bool relu) {
+            [](const Linear& linear, const py::object& x_obj, bool relu, const py::object& out) {
                 const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
-                FloatArray y = linear_output(x, linear.out_features(), linear.in_features());
+                FloatArray y = linear_output(x, linear.out_features(), linear.in_features(), out);
                 float* y_data = y.mutable_data();
                 py::gil_scoped_release release;
                 linear.forward(x.data(), x.shape(0), y_data, relu);
                 return y;
             },
-            py::arg("x"), py::arg("relu") = false);
+            py::arg("x"), py::arg("relu") = false, py::kw_only(), py::arg("out") = py::none());
 
     m.def(
         "linear_ref",
@@ -61,7 +65,7 @@ void register_dense(py::module_& m) {
             const LinearArgs args(weight_obj, bias_obj);
             const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
             const int64_t out_features = args.weight.shape(0), in_features = args.weight.shape(1);
-            FloatArray y = linear_output(x, out_features, in_features);
+            FloatArray y = linear_output(x, out_features, in_features, py::none());
             float* y_data = y.mutable_data();
             py::gil_scoped_release release;
             linear_ref(x.data(), x.shape(0), args.weight.data(), data_or_null(args.bias), out_features, in_features,

@@ -1,6 +1,16 @@
 // Element-wise kernel bindings: relu, add, batch norm (+ folding into a conv), softmax, LRN,
 // concat. Each optimized kernel with a reduction or a rewritten formula has a *_ref twin that
 // takes the same arguments. Arrays are NCHW float32 (N x C for the rank-2 forms).
+//
+// The optimized kernels (not the twins, not relu_ or fold_batch_norm) take out= (bindings/out_arg.h).
+// Aliasing, from the loops in src/elementwise/:
+//   relu, add, batch_norm, softmax: out may be an input itself (relu(x, out=x), add(a, b, out=a)
+//     or out=b, batch_norm(x, ..., out=x), softmax(x, out=x)): each reads element i before it writes
+//     element i and never reads it again (softmax: per row or pixel block, max pass, exp pass
+//     x -> y, scale pass on y). A partial overlap, or an overlap with batch-norm parameters, raises.
+//   lrn: out must not overlap x: the sliding window subtracts channel c - size/2 after that
+//     channel's output was written.
+//   concat: out must not overlap any input.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -10,6 +20,7 @@
 
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "bindings/out_arg.h"
 #include "elementwise/add.h"
 #include "elementwise/batch_norm.h"
 #include "elementwise/batch_norm_fold.h"
@@ -88,11 +99,16 @@ using BatchNormKernel = void (*)(const float*, float*, int64_t, int64_t, int64_t
 
 template <BatchNormKernel kernel>
 FloatArray run_batch_norm(const py::object& x_obj, const py::object& mean, const py::object& var,
-                          const py::object& weight, const py::object& bias, double eps) {
+                          const py::object& weight, const py::object& bias, double eps, const py::object& out_obj) {
     const FloatArray x = require_nc_or_nchw(x_obj, "batch_norm input");
     const AxisSplit s(x, 1);
     const BatchNormParams p("batch_norm", s.mid, mean, var, weight, bias, eps);
-    FloatArray y = new_float_array(shape_of(x));
+    FloatArray y = output_array(out_obj, shape_of(x), "batch_norm out");
+    require_same_or_disjoint(y, x, "batch_norm input");
+    require_disjoint(y, p.mean, "batch_norm mean");
+    require_disjoint(y, p.var, "batch_norm var");
+    require_disjoint(y, p.weight, "batch_norm weight");
+    require_disjoint(y, p.bias, "batch_norm bias");
     float* out = y.mutable_data();
     py::gil_scoped_release release;
     kernel(x.data(), out, s.outer, s.mid, s.inner, p.mean->data(), p.var->data(), data_or_null(p.weight),
@@ -103,10 +119,11 @@ FloatArray run_batch_norm(const py::object& x_obj, const py::object& mean, const
 using SoftmaxKernel = void (*)(const float*, float*, int64_t, int64_t, int64_t);
 
 template <SoftmaxKernel kernel>
-FloatArray run_softmax(const py::object& x_obj, int axis) {
+FloatArray run_softmax(const py::object& x_obj, int axis, const py::object& out_obj) {
     const FloatArray x = require_nc_or_nchw(x_obj, "softmax input");
     const AxisSplit s(x, normalize_axis(axis, static_cast<int>(x.ndim()), "softmax"));
-    FloatArray y = new_float_array(shape_of(x));
+    FloatArray y = output_array(out_obj, shape_of(x), "softmax out");
+    require_same_or_disjoint(y, x, "softmax input");
     float* out = y.mutable_data();
     py::gil_scoped_release release;
     kernel(x.data(), out, s.outer, s.mid, s.inner);
@@ -116,14 +133,16 @@ FloatArray run_softmax(const py::object& x_obj, int axis) {
 using LrnKernel = void (*)(const float*, float*, int64_t, int64_t, int64_t, int64_t, double, double, double);
 
 template <LrnKernel kernel>
-FloatArray run_lrn(const py::object& x_obj, int64_t size, double alpha, double beta, double k) {
+FloatArray run_lrn(const py::object& x_obj, int64_t size, double alpha, double beta, double k,
+                   const py::object& out_obj) {
     const FloatArray x = require_float32(x_obj, "lrn input", 4, "N x C x H x W");
     require(size >= 1, "lrn size must be >= 1, got " + std::to_string(size));
     require(std::isfinite(alpha), "lrn alpha must be finite, got " + number(alpha));
     require(std::isfinite(beta), "lrn beta must be finite, got " + number(beta));
     require(std::isfinite(k), "lrn k must be finite, got " + number(k));
     const AxisSplit s(x, 1);
-    FloatArray y = new_float_array(shape_of(x));
+    FloatArray y = output_array(out_obj, shape_of(x), "lrn out");
+    require_disjoint(y, x, "lrn input");
     float* out = y.mutable_data();
     py::gil_scoped_release release;
     kernel(x.data(), out, s.outer, s.mid, s.inner, size, alpha, beta, k);
@@ -151,7 +170,7 @@ py::tuple run_fold_batch_norm(const py::object& w_obj, const py::object& b_obj, 
     return py::make_tuple(new_w, new_b);
 }
 
-FloatArray run_concat(const py::object& seq, int axis) {
+FloatArray run_concat(const py::object& seq, int axis, const py::object& out_obj) {
     if (!py::isinstance<py::list>(seq) && !py::isinstance<py::tuple>(seq))
         throw py::type_error("concat takes a list or tuple of float32 arrays, got " +
                              std::string(py::str(py::type::handle_of(seq).attr("__name__"))));
@@ -180,7 +199,8 @@ FloatArray run_concat(const py::object& seq, int axis) {
         data.push_back(a.data());
         rows.push_back(s.mid * s.inner);
     }
-    FloatArray y = new_float_array(out_shape);
+    FloatArray y = output_array(out_obj, out_shape, "concat out");
+    for (size_t i = 0; i < inputs.size(); ++i) require_disjoint(y, inputs[i], "concat input " + std::to_string(i));
     float* out = y.mutable_data();
     const int64_t outer = AxisSplit(first, axis).outer;
     py::gil_scoped_release release;
@@ -208,62 +228,70 @@ py::array run_relu_inplace(const py::object& x_obj) {
 }  // namespace
 
 void register_elementwise(py::module_& m) {
-    m.def(
-        "relu",
-        [](const py::object& x_obj) {
+    def_with_out(
+        m, "relu", true,
+        [](const py::object& x_obj, const py::object& out_obj) {
             const FloatArray x = require_float32(x_obj, "relu input", -1, "any shape");
-            FloatArray y = new_float_array(shape_of(x));
+            FloatArray y = output_array(out_obj, shape_of(x), "relu out");
+            require_same_or_disjoint(y, x, "relu input");
             float* out = y.mutable_data();
             py::gil_scoped_release release;
             relu(x.data(), out, x.size());
             return y;
         },
-        py::arg("x"), "max(x, 0) into a new array (any shape).");
+        py::arg("x"), "max(x, 0) (any shape) into a new array, or into out (out=x works in place).");
     m.def("relu_", &run_relu_inplace, py::arg("x"),
           "max(x, 0) in place on a C-contiguous, writeable float32 array; returns x.");
-    m.def(
-        "add",
-        [](const py::object& a_obj, const py::object& b_obj, bool relu_flag) {
+    def_with_out(
+        m, "add", true,
+        [](const py::object& a_obj, const py::object& b_obj, bool relu_flag, const py::object& out_obj) {
             const FloatArray a = require_float32(a_obj, "add a", -1, "any shape");
             const FloatArray b = require_float32(b_obj, "add b", -1, "same shape as a");
             require_shape(b, shape_of(a), "add b (the shape of a)");
-            FloatArray y = new_float_array(shape_of(a));
+            FloatArray y = output_array(out_obj, shape_of(a), "add out");
+            require_same_or_disjoint(y, a, "add a");
+            require_same_or_disjoint(y, b, "add b");
             float* out = y.mutable_data();
             py::gil_scoped_release release;
             add(a.data(), b.data(), out, a.size(), relu_flag);
             return y;
         },
-        py::arg("a"), py::arg("b"), py::arg("relu") = false, "a + b (same shapes), with ReLU fused when relu=True.");
+        py::arg("a"), py::arg("b"), py::arg("relu") = false,
+        "a + b (same shapes), with ReLU fused when relu=True; out=a or out=b works in place.");
 
-    const auto bn_args = [&](const char* name, auto entry, const char* doc) {
-        m.def(name, entry, py::arg("x"), py::arg("mean"), py::arg("var"), py::arg("weight") = py::none(),
-              py::arg("bias") = py::none(), py::arg("eps") = 1e-5, doc);
+    const auto bn_args = [&](const char* name, bool with_out, auto entry, const char* doc) {
+        def_with_out(m, name, with_out, entry, py::arg("x"), py::arg("mean"), py::arg("var"),
+                     py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("eps") = 1e-5, doc);
     };
-    bn_args("batch_norm", &run_batch_norm<batch_norm_inference>,
+    bn_args("batch_norm", true, &run_batch_norm<batch_norm_inference>,
             "Inference batch norm over dim 1 of N x C or N x C x H x W: x * scale + shift with "
-            "scale = weight / sqrt(var + eps), shift = bias - mean * scale. weight/bias None mean 1/0.");
-    bn_args("batch_norm_ref", &run_batch_norm<batch_norm_ref>,
+            "scale = weight / sqrt(var + eps), shift = bias - mean * scale. weight/bias None mean 1/0. "
+            "out=x works in place.");
+    bn_args("batch_norm_ref", false, &run_batch_norm<batch_norm_ref>,
             "Reference twin of batch_norm: (x - mean) / sqrt(var + eps) * weight + bias in double.");
     m.def("fold_batch_norm", &run_fold_batch_norm, py::arg("conv_weight"), py::arg("conv_bias"), py::arg("mean"),
           py::arg("var"), py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("eps") = 1e-5,
           "(new_weight, new_bias) of a conv (Cout x Cin/g x kh x kw) or dense (out x in) layer with the "
           "following inference batch norm folded in; conv_bias may be None.");
 
-    m.def("softmax", &run_softmax<softmax>, py::arg("x"), py::arg("axis") = 1,
-          "Numerically stable softmax of an N x K or N x C x H x W array over `axis`.");
-    m.def("softmax_ref", &run_softmax<softmax_ref>, py::arg("x"), py::arg("axis") = 1,
-          "Reference twin of softmax (double, single-threaded).");
+    def_with_out(m, "softmax", true, &run_softmax<softmax>, py::arg("x"), py::arg("axis") = 1,
+                 "Numerically stable softmax of an N x K or N x C x H x W array over `axis`; out=x works in "
+                 "place.");
+    def_with_out(m, "softmax_ref", false, &run_softmax<softmax_ref>, py::arg("x"), py::arg("axis") = 1,
+                 "Reference twin of softmax (double, single-threaded).");
 
-    const auto lrn_args = [&](const char* name, auto entry, const char* doc) {
-        m.def(name, entry, py::arg("x"), py::arg("size"), py::arg("alpha") = 1e-4, py::arg("beta") = 0.75,
-              py::arg("k") = 1.0, doc);
+    const auto lrn_args = [&](const char* name, bool with_out, auto entry, const char* doc) {
+        def_with_out(m, name, with_out, entry, py::arg("x"), py::arg("size"), py::arg("alpha") = 1e-4,
+                     py::arg("beta") = 0.75, py::arg("k") = 1.0, doc);
     };
-    lrn_args("lrn", &run_lrn<lrn>,
-             "Local response norm across channels, as torch.nn.functional.local_response_norm (N x C x H x W).");
-    lrn_args("lrn_ref", &run_lrn<lrn_ref>, "Reference twin of lrn (direct window sums, std::pow in double).");
+    lrn_args("lrn", true, &run_lrn<lrn>,
+             "Local response norm across channels, as torch.nn.functional.local_response_norm (N x C x H x W); "
+             "out must not overlap x.");
+    lrn_args("lrn_ref", false, &run_lrn<lrn_ref>, "Reference twin of lrn (direct window sums, std::pow in double).");
 
-    m.def("concat", &run_concat, py::arg("arrays"), py::arg("axis") = 1,
-          "Concatenate N x C x H x W (or N x C) float32 arrays along `axis` (default: channels).");
+    def_with_out(m, "concat", true, &run_concat, py::arg("arrays"), py::arg("axis") = 1,
+                 "Concatenate N x C x H x W (or N x C) float32 arrays along `axis` (default: channels); out "
+                 "must not overlap any input.");
 }
 
 }  // namespace cnnengine::bindings

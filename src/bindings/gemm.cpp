@@ -1,6 +1,12 @@
 // SGEMM bindings: C = A @ B with optional fused epilogue, A packed per call or once (PackedMatrix).
+// sgemm and PackedMatrix.matmul take out=, a C-contiguous M x N float32 array that overlaps no
+// operand: B is read while C is written, and K blocks are summed into C before the epilogue
+// reads the biases and the residual.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include <string>
+#include <utility>
 
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
@@ -28,12 +34,23 @@ struct EpilogueArgs {
     }
 };
 
+// out= (or a new array) for C = A @ B, checked not to overlap B or the epilogue operands; sgemm
+// checks A itself (a PackedMatrix holds its own copy).
+FloatArray gemm_output(const py::object& out, const std::string& op, int64_t rows, const FloatArray& b,
+                       const EpilogueArgs& ep) {
+    FloatArray c = output_array(out, {rows, b.shape(1)}, op + " out");
+    require_disjoint(c, b, op + " B");
+    require_disjoint(c, ep.row_bias, "row_bias");
+    require_disjoint(c, ep.col_bias, "col_bias");
+    require_disjoint(c, ep.residual, "residual");
+    return c;
+}
+
 // C = A @ B with the epilogue. pack_a() returns the packed A (a ScratchPackedA built per call, or
 // a PackedMatrix held by Python); it runs with the GIL released, like the product.
 template <class PackA>
-FloatArray run_packed(int64_t rows, const FloatArray& b, const EpilogueArgs& ep, PackA&& pack_a) {
+FloatArray run_packed(FloatArray c, const FloatArray& b, const EpilogueArgs& ep, PackA&& pack_a) {
     const int64_t cols = b.shape(1);
-    FloatArray c = new_float_array({rows, cols});
     GemmOutput out;
     out.c = c.mutable_data();
     out.ldc = cols;
@@ -59,20 +76,24 @@ void register_gemm(py::module_& m) {
     m.def(
         "sgemm",
         [](const py::object& a_obj, const py::object& b_obj, const py::object& row_bias,
-           const py::object& col_bias, const py::object& residual, bool relu) {
+           const py::object& col_bias, const py::object& residual, bool relu, const py::object& out) {
             const FloatArray a = require_float32(a_obj, "sgemm A", 2, "M x K");
             const FloatArray b = require_float32(b_obj, "sgemm B", 2, "K x N");
             require_inner(a.shape(1), b);
             const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.shape(0), b.shape(1));
+            FloatArray c = gemm_output(out, "sgemm", a.shape(0), b, ep);
+            require_disjoint(c, a, "sgemm A");
             std::optional<ScratchPackedA> packed;
-            return run_packed(a.shape(0), b, ep, [&]() -> const PackedA& {
+            return run_packed(std::move(c), b, ep, [&]() -> const PackedA& {
                 packed.emplace(a.data(), a.shape(1), a.shape(0), a.shape(1));
                 return packed->get();
             });
         },
         py::arg("a"), py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(),
         py::arg("col_bias") = py::none(), py::arg("residual") = py::none(), py::arg("relu") = false,
-        "C = relu?(A @ B + row_bias[:, None] + col_bias[None, :] + residual), packed and blocked.");
+        py::arg("out") = py::none(),
+        "C = relu?(A @ B + row_bias[:, None] + col_bias[None, :] + residual), packed and blocked; "
+        "into out when given (C-contiguous float32 M x N, overlapping no operand).");
 
     m.def(
         "sgemm_ref",
@@ -108,14 +129,15 @@ void register_gemm(py::module_& m) {
         .def(
             "matmul",
             [](const PackedA& a, const py::object& b_obj, const py::object& row_bias,
-               const py::object& col_bias, const py::object& residual, bool relu) {
+               const py::object& col_bias, const py::object& residual, bool relu, const py::object& out) {
                 const FloatArray b = require_float32(b_obj, "PackedMatrix.matmul B", 2, "K x N");
                 require_inner(a.depth(), b);
                 const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.rows(), b.shape(1));
-                return run_packed(a.rows(), b, ep, [&]() -> const PackedA& { return a; });
+                FloatArray c = gemm_output(out, "PackedMatrix.matmul", a.rows(), b, ep);
+                return run_packed(std::move(c), b, ep, [&]() -> const PackedA& { return a; });
             },
             py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(), py::arg("col_bias") = py::none(),
-            py::arg("residual") = py::none(), py::arg("relu") = false);
+            py::arg("residual") = py::none(), py::arg("relu") = false, py::arg("out") = py::none());
 }
 
 }  // namespace cnnengine::bindings

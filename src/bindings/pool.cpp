@@ -1,7 +1,8 @@
 // Pooling bindings: max_pool2d, avg_pool2d, adaptive_avg_pool2d (NCHW float32, PyTorch's
 // signatures and output shapes) and their *_ref twins. Window parameters accept an int or an
 // (h, w) pair (bindings/int_args.h); the C++ side (pool/pool2d_shape.cpp) checks their values.
-// Kernels: src/pool/.
+// The optimized kernels take out= (bindings/out_arg.h), which must not overlap the input: output
+// planes are written while input planes are still being read. Kernels: src/pool/.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
@@ -11,6 +12,7 @@
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
 #include "bindings/int_args.h"
+#include "bindings/out_arg.h"
 #include "pool/pool2d.h"
 
 namespace cnnengine::bindings {
@@ -49,58 +51,63 @@ Pool2dParams window_params(const std::string& op, const py::object& kernel_size,
     return p;
 }
 
-// Allocates N x C x out_h x out_w and runs kernel(x, y) without the GIL.
+// Takes out= (or allocates) N x C x out_h x out_w and runs kernel(x, y) without the GIL.
 template <class Kernel>
-FloatArray run_planes(const FloatArray& x, const Pool2dShape& s, Kernel&& kernel) {
-    FloatArray y = new_float_array({x.shape(0), x.shape(1), s.out_h, s.out_w});
+FloatArray run_planes(const std::string& op, const FloatArray& x, const Pool2dShape& s, const py::object& out_obj,
+                      Kernel&& kernel) {
+    FloatArray y = output_array(out_obj, {x.shape(0), x.shape(1), s.out_h, s.out_w}, op + " out");
+    require_disjoint(y, x, op + " input");
     float* out = y.mutable_data();
     py::gil_scoped_release release;
     kernel(x.data(), out);
     return y;
 }
 
-FloatArray run_pool(const char* op, const py::object& input, const Pool2dParams& p, PoolKernel kernel) {
+FloatArray run_pool(const char* op, const py::object& input, const Pool2dParams& p, PoolKernel kernel,
+                    const py::object& out) {
     const FloatArray x = require_float32(input, std::string(op) + " input", 4, kLayout);
     const Pool2dShape s = pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), p);
-    return run_planes(x, s, [&](const float* in, float* out) { kernel(in, out, s, p); });
+    return run_planes(op, x, s, out, [&](const float* in, float* y) { kernel(in, y, s, p); });
 }
 
-void def_max_pool(py::module_& m, const char* name, PoolKernel kernel, const char* doc) {
-    m.def(
-        name,
+// with_out: the optimized kernel, which takes out=; the *_ref twins keep their signatures.
+void def_max_pool(py::module_& m, const char* name, PoolKernel kernel, bool with_out, const char* doc) {
+    def_with_out(
+        m, name, with_out,
         [name, kernel](const py::object& input, const py::object& kernel_size, const py::object& stride,
-                       const py::object& padding, const py::object& dilation, bool ceil_mode) {
+                       const py::object& padding, const py::object& dilation, bool ceil_mode, const py::object& out) {
             Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
             set_pair(p.dilation_h, p.dilation_w, int_pair(dilation, std::string(name) + ": dilation"));
-            return run_pool(name, input, p, kernel);
+            return run_pool(name, input, p, kernel, out);
         },
         py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
         py::arg("dilation") = 1, py::arg("ceil_mode") = false, doc);
 }
 
-void def_avg_pool(py::module_& m, const char* name, PoolKernel kernel, const char* doc) {
-    m.def(
-        name,
+void def_avg_pool(py::module_& m, const char* name, PoolKernel kernel, bool with_out, const char* doc) {
+    def_with_out(
+        m, name, with_out,
         [name, kernel](const py::object& input, const py::object& kernel_size, const py::object& stride,
-                       const py::object& padding, bool ceil_mode, bool count_include_pad) {
+                       const py::object& padding, bool ceil_mode, bool count_include_pad, const py::object& out) {
             Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
             p.count_include_pad = count_include_pad;
-            return run_pool(name, input, p, kernel);
+            return run_pool(name, input, p, kernel, out);
         },
         py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
         py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, doc);
 }
 
-void def_adaptive_avg_pool(py::module_& m, const char* name, AdaptiveKernel kernel, const char* doc) {
-    m.def(
-        name,
-        [name, kernel](const py::object& input, const py::object& output_size) {
+void def_adaptive_avg_pool(py::module_& m, const char* name, AdaptiveKernel kernel, bool with_out,
+                           const char* doc) {
+    def_with_out(
+        m, name, with_out,
+        [name, kernel](const py::object& input, const py::object& output_size, const py::object& out) {
             const FloatArray x = require_float32(input, std::string(name) + " input", 4, kLayout);
             const auto [out_h, out_w] =
                 output_size_pair(output_size, std::string(name) + ": output_size", x.shape(2), x.shape(3));
             const Pool2dShape s =
                 adaptive_pool2d_shape(name, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_h, out_w);
-            return run_planes(x, s, [&](const float* in, float* out) { kernel(in, out, s); });
+            return run_planes(name, x, s, out, [&](const float* in, float* y) { kernel(in, y, s); });
         },
         py::arg("input"), py::arg("output_size"), doc);
 }
@@ -108,18 +115,19 @@ void def_adaptive_avg_pool(py::module_& m, const char* name, AdaptiveKernel kern
 }  // namespace
 
 void register_pool(py::module_& m) {
-    def_max_pool(m, "max_pool2d", &max_pool2d,
+    def_max_pool(m, "max_pool2d", &max_pool2d, true,
                  "Max pooling as torch.nn.functional.max_pool2d (-inf padding, dilation, ceil_mode); "
                  "threaded over N*C planes.");
-    def_max_pool(m, "max_pool2d_ref", &max_pool2d_ref, "Reference twin of max_pool2d: plain loops.");
-    def_avg_pool(m, "avg_pool2d", &avg_pool2d,
+    def_max_pool(m, "max_pool2d_ref", &max_pool2d_ref, false, "Reference twin of max_pool2d: plain loops.");
+    def_avg_pool(m, "avg_pool2d", &avg_pool2d, true,
                  "Average pooling as torch.nn.functional.avg_pool2d (zero padding, ceil_mode, "
                  "count_include_pad); threaded over N*C planes.");
-    def_avg_pool(m, "avg_pool2d_ref", &avg_pool2d_ref, "Reference twin of avg_pool2d: plain loops, double sums.");
-    def_adaptive_avg_pool(m, "adaptive_avg_pool2d", &adaptive_avg_pool2d,
+    def_avg_pool(m, "avg_pool2d_ref", &avg_pool2d_ref, false,
+                 "Reference twin of avg_pool2d: plain loops, double sums.");
+    def_adaptive_avg_pool(m, "adaptive_avg_pool2d", &adaptive_avg_pool2d, true,
                           "Adaptive average pooling as torch.nn.functional.adaptive_avg_pool2d; output_size "
                           "(1, 1) is global average pooling. None in output_size keeps that input size.");
-    def_adaptive_avg_pool(m, "adaptive_avg_pool2d_ref", &adaptive_avg_pool2d_ref,
+    def_adaptive_avg_pool(m, "adaptive_avg_pool2d_ref", &adaptive_avg_pool2d_ref, false,
                           "Reference twin of adaptive_avg_pool2d: plain loops, double sums.");
 }
 

@@ -1,0 +1,86 @@
+"""conv2d: convolution with an optional fused epilogue (residual add, ReLU) on _C.Conv2d."""
+from cnnengine import _C
+from cnnengine.errors import GraphError
+from cnnengine.layers import register
+from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, require_attr
+
+
+def padding_quad(node):
+    """Padding attribute (int, [h, w] or [top, left, bottom, right]) as four ints."""
+    value = node.attrs.get("padding", 0)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * 4
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
+        if len(value) == 2:
+            return (value[0], value[1], value[0], value[1])
+        if len(value) == 4:
+            return tuple(value)
+    raise GraphError(f"node '{node.name}' (conv2d): attribute 'padding' has invalid value {value!r}")
+
+
+def conv_output_hw(node, h, w):
+    kh, kw = int_pair_attr(node, "kernel_size")
+    sh, sw = int_pair_attr(node, "stride", (1, 1))
+    dh, dw = int_pair_attr(node, "dilation", (1, 1))
+    top, left, bottom, right = padding_quad(node)
+    return (h + top + bottom - dh * (kh - 1) - 1) // sh + 1, (w + left + right - dw * (kw - 1) - 1) // sw + 1
+
+
+@register
+class Conv2d(Layer):
+    op = "conv2d"
+    params = {"weight": True, "bias": False}
+    num_inputs = None  # input, plus the residual when attrs["residual"] is set
+
+    def check_attrs(self, node):
+        for name in ("in_channels", "out_channels"):
+            if require_attr(node, name, int) < 1:
+                raise GraphError(f"node '{node.name}' (conv2d): {name} must be >= 1")
+        int_pair_attr(node, "kernel_size")
+        groups = node.attrs.get("groups", 1)
+        if not isinstance(groups, int) or groups < 1 or node.attrs["in_channels"] % groups or \
+                node.attrs["out_channels"] % groups:
+            raise GraphError(f"node '{node.name}' (conv2d): groups={groups!r} must divide in and out channels")
+        padding_quad(node)
+        expected_inputs = 2 if node.attrs.get("residual") else 1
+        if len(node.inputs) != expected_inputs:
+            raise GraphError(f"node '{node.name}' (conv2d): expected {expected_inputs} input(s), got {len(node.inputs)}")
+
+    def param_shapes(self, node):
+        kh, kw = int_pair_attr(node, "kernel_size")
+        a = node.attrs
+        return {"weight": (a["out_channels"], a["in_channels"] // a.get("groups", 1), kh, kw),
+                "bias": (a["out_channels"],)}
+
+    def output_shape(self, node, input_shapes):
+        shape = input_shapes[0]
+        expect_rank(node, shape, 4)
+        if shape[1] != node.attrs["in_channels"]:
+            raise GraphError(f"node '{node.name}' (conv2d): input has {shape[1]} channels, "
+                             f"expected {node.attrs['in_channels']}")
+        oh, ow = conv_output_hw(node, shape[2], shape[3])
+        if oh < 1 or ow < 1:
+            raise GraphError(f"node '{node.name}' (conv2d): input {shape[2]}x{shape[3]} is too small "
+                             f"(output would be {oh}x{ow})")
+        out = (shape[0], node.attrs["out_channels"], oh, ow)
+        if node.attrs.get("residual") and tuple(input_shapes[1]) != out:
+            raise GraphError(f"node '{node.name}' (conv2d): residual shape {tuple(input_shapes[1])} != output {out}")
+        return out
+
+    def macs(self, node, input_shapes, output_shape):
+        kh, kw = int_pair_attr(node, "kernel_size")
+        cin_per_group = node.attrs["in_channels"] // node.attrs.get("groups", 1)
+        n, c, h, w = output_shape
+        return n * c * h * w * cin_per_group * kh * kw
+
+    def prepare(self, node, params):
+        conv = _C.Conv2d(params["weight"], params.get("bias"), stride=int_pair_attr(node, "stride", (1, 1)),
+                         padding=padding_quad(node), dilation=int_pair_attr(node, "dilation", (1, 1)),
+                         groups=node.attrs.get("groups", 1))
+        relu = bool(node.attrs.get("relu", False))
+        if node.attrs.get("residual"):
+            kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out)  # noqa: E731
+        else:
+            kernel = lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out)  # noqa: E731
+        kernel.algorithm = conv.algorithm
+        return kernel

@@ -1,0 +1,139 @@
+"""Model: the user-facing object. Loads a graph, prepares its inference plan once (weights
+packed, passes applied), and runs predict/classify on arrays or images."""
+import os
+from math import prod
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from cnnengine import _C
+from cnnengine.errors import InputError
+from cnnengine.executor import Plan
+from cnnengine.graph import Graph
+from cnnengine.layers import get_layer
+from cnnengine.model_format import load_graph, save_graph
+
+
+class Model:
+    def __init__(self, graph: Graph, num_threads: Optional[int] = None):
+        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
+            raise ValueError(f"num_threads must be an int >= 1 or None, got {num_threads!r}")
+        self.graph = graph
+        self.num_threads = num_threads
+        self._plan = Plan(graph)
+
+    # -- metadata -------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.graph.metadata.get("name", self.graph.name)
+
+    @property
+    def labels(self) -> Optional[List[str]]:
+        return self.graph.metadata.get("labels")
+
+    @property
+    def preprocessing(self) -> Optional[dict]:
+        return self.graph.metadata.get("preprocessing")
+
+    @property
+    def inputs(self) -> List[dict]:
+        return [{"name": s.name, "shape": ("N",) + tuple(s.shape), "dtype": "float32"} for s in self.graph.inputs]
+
+    @property
+    def outputs(self) -> List[dict]:
+        shapes = self._example_shapes()
+        return [{"name": name, "shape": ("N",) + tuple(shapes[name][1:]) if shapes else None, "dtype": "float32"}
+                for name in self._plan.outputs]
+
+    def _example_shapes(self):
+        try:
+            return self._plan.shapes_and_memory(self.graph.example_input_shapes(1))[0]
+        except Exception:  # free spatial dimensions: no single example shape
+            return None
+
+    # -- inference ------------------------------------------------------------------------
+    def predict(self, x):
+        """Raw network outputs for a float32 N x C x H x W array, or for images (a path, a PIL
+        image, a uint8 H x W x C array, or a list of those) preprocessed by the stored recipe.
+        Returns one array, or a tuple when the network has several outputs."""
+        batch = self._as_batch(x)
+        previous = _C.get_num_threads()
+        if self.num_threads is not None:
+            _C.set_num_threads(self.num_threads)
+        try:
+            outputs = self._plan.run({self.graph.inputs[0].name: batch})
+        finally:
+            if self.num_threads is not None:
+                _C.set_num_threads(previous)
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def classify(self, image, top: int = 5):
+        """[(label, probability), ...] for one image (or one-sample array), best first."""
+        logits = self.predict(image)
+        if isinstance(logits, tuple):
+            logits = logits[0]
+        if logits.ndim != 2 or logits.shape[0] != 1:
+            raise InputError(f"classify takes one image; the network produced outputs of shape {logits.shape}")
+        probabilities = _C.softmax(np.ascontiguousarray(logits), 1)[0]
+        labels = self.labels or [str(i) for i in range(probabilities.shape[0])]
+        if len(labels) != probabilities.shape[0]:
+            raise InputError(f"model has {len(labels)} labels but {probabilities.shape[0]} outputs")
+        order = np.argsort(-probabilities, kind="stable")[:max(1, int(top))]
+        return [(labels[i], float(probabilities[i])) for i in order]
+
+    def _as_batch(self, x) -> np.ndarray:
+        spec = self.graph.inputs[0]
+        expected = "N x " + " x ".join(str(d) if d is not None else "?" for d in spec.shape) + " float32"
+        if isinstance(x, np.ndarray) and x.dtype == np.float32:
+            if x.ndim != 1 + len(spec.shape):
+                raise InputError(f"input must be {expected}, got a {x.ndim}-D array of shape {x.shape}")
+            for axis, dim in enumerate(spec.shape, start=1):
+                if dim is not None and x.shape[axis] != dim:
+                    raise InputError(f"input must be {expected}, got shape {x.shape}")
+            if x.shape[0] == 0:
+                raise InputError(f"input must be {expected}, got an empty batch {x.shape}")
+            return np.ascontiguousarray(x)
+        from cnnengine import preprocess
+
+        if isinstance(x, (str, os.PathLike)) or preprocess.is_image_like(x):
+            if not self.preprocessing:
+                raise InputError(f"model '{self.name}' stores no preprocessing recipe; pass a {expected} array")
+            return preprocess.images_to_batch(x, self.preprocessing)
+        kind = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
+        raise InputError(f"input must be {expected} (or images), got {kind}")
+
+    # -- files and reports ------------------------------------------------------------------
+    def save(self, path) -> None:
+        save_graph(self.graph, path)
+
+    def summary(self) -> str:
+        """A table of the layers as run (after fusion): op, output shape, parameters, MACs, algorithm."""
+        shapes = self._example_shapes()
+        rows = [("layer", "op", "output", "params", "MACs", "algorithm")]
+        total_params = total_macs = 0
+        for node, layer, kernel in self._plan.steps:
+            n_params = sum(prod(self._plan_param_shape(node, role)) for role in node.params)
+            macs = layer.macs(node, [shapes[t] for t in node.inputs], shapes[node.name]) if shapes else 0
+            total_params += n_params
+            total_macs += macs
+            fused = "+".join(k for k in ("residual", "relu") if node.attrs.get(k))
+            op = node.op + (f"+{fused}" if fused else "")
+            out = "x".join(map(str, shapes[node.name][1:])) if shapes else "?"
+            rows.append((node.name, op, out, f"{n_params:,}", f"{macs:,}", getattr(kernel, "algorithm", "")))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.append(f"{self.name}: {len(self._plan.steps)} layers as run, {total_params:,} parameters, "
+                     f"{total_macs:,} MACs per sample" + ("" if shapes else " (free input size)"))
+        return "\n".join(lines)
+
+    def _plan_param_shape(self, node, role):
+        return get_layer(node.op).param_shapes(node)[role]
+
+    def __repr__(self):
+        return f"<cnnengine.Model '{self.name}': {len(self.graph.nodes)} nodes, inputs {self.inputs}>"
+
+
+def load(path, num_threads: Optional[int] = None) -> Model:
+    """Loads a model file (.npz) or a shipped model by name."""
+    return Model(load_graph(os.fspath(path)), num_threads=num_threads)

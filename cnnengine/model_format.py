@@ -1,0 +1,114 @@
+"""The .npz model file (docs/model-format.md): a zip of .npy members readable with numpy alone.
+
+  __format__    int64 [1]: the format version (FORMAT_VERSION)
+  __graph__     uint8 [n]: UTF-8 JSON of the topology (Graph.structure())
+  __metadata__  uint8 [n]: UTF-8 JSON of the metadata (name, labels, preprocessing, ...)
+  <name>        float32: one parameter per PyTorch state_dict name ("layer1.0.conv1.weight")
+
+Files are data: loaded with allow_pickle=False, every member's declared size is checked against
+the bytes stored before numpy allocates it, and the graph is validated before anything is packed.
+"""
+import json
+import os
+import zipfile
+from math import prod
+from typing import Dict
+
+import numpy as np
+
+from cnnengine.errors import GraphError, ModelFormatError
+from cnnengine.graph import Graph
+
+FORMAT_VERSION = 1
+FORMAT_KEY, GRAPH_KEY, METADATA_KEY = "__format__", "__graph__", "__metadata__"
+RESERVED_KEYS = (FORMAT_KEY, GRAPH_KEY, METADATA_KEY)
+HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def json_bytes(value) -> np.ndarray:
+    return np.frombuffer(json.dumps(value, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+
+
+def save_graph(graph: Graph, path) -> None:
+    """Writes graph topology, metadata and parameters to `path` (.npz, uncompressed)."""
+    for name in graph.params:
+        if name in RESERVED_KEYS:
+            raise GraphError(f"parameter name '{name}' is reserved by the model format")
+    members = {FORMAT_KEY: np.array([FORMAT_VERSION], dtype=np.int64), GRAPH_KEY: json_bytes(graph.structure()),
+               METADATA_KEY: json_bytes(graph.metadata)}
+    members.update({name: np.ascontiguousarray(value, dtype=np.float32) for name, value in graph.params.items()})
+    with open(path, "wb") as file:
+        np.savez(file, **members)
+
+
+def load_graph(path) -> Graph:
+    """Reads and validates a model file; every problem is a ModelFormatError naming the file."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise ModelFormatError(f"model file not found: {path}")
+    try:
+        members = read_members(path)
+    except ModelFormatError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
+            NotImplementedError) as error:
+        raise ModelFormatError(f"{path}: not a readable cnnengine model file ({error})") from None
+    for key in RESERVED_KEYS:
+        if key not in members:
+            raise ModelFormatError(f"{path}: not a cnnengine model file (no '{key}' member)")
+    version = members[FORMAT_KEY]
+    if version.dtype.kind not in "iu" or version.shape != (1,):
+        raise ModelFormatError(f"{path}: malformed '{FORMAT_KEY}' member")
+    if int(version[0]) != FORMAT_VERSION:
+        raise ModelFormatError(f"{path}: model format version {int(version[0])} is not supported "
+                               f"(this cnnengine reads version {FORMAT_VERSION})")
+    structure, metadata = (decode_json(path, key, members[key]) for key in (GRAPH_KEY, METADATA_KEY))
+    if not isinstance(structure, dict) or not isinstance(metadata, dict):
+        raise ModelFormatError(f"{path}: graph and metadata must be JSON objects")
+    params = {}
+    for name, value in members.items():
+        if name in RESERVED_KEYS:
+            continue
+        if value.dtype != np.float32:
+            raise ModelFormatError(f"{path}: parameter '{name}' has dtype {value.dtype}, expected float32")
+        params[name] = value
+    try:
+        graph = Graph.from_structure(structure, params, metadata)
+        graph.validate()
+    except GraphError as error:
+        raise ModelFormatError(f"{path}: {error}") from None
+    return graph
+
+
+def read_members(path) -> Dict[str, np.ndarray]:
+    """Every .npy member of the zip, after checking its header against its stored size."""
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.endswith(".npy"):
+                raise ModelFormatError(f"{path}: unexpected member '{info.filename}'")
+            name = info.filename[:-4]
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = HEADER_READERS.get(version)
+                if read_header is None:
+                    raise ModelFormatError(f"{path}: member '{name}' has unsupported .npy version {version}")
+                shape, _, dtype = read_header(member)
+                if dtype.hasobject:
+                    raise ModelFormatError(f"{path}: member '{name}' holds Python objects; refused (no pickle)")
+                declared = prod(shape) * dtype.itemsize
+                if declared > info.file_size:
+                    raise ModelFormatError(f"{path}: member '{name}' declares {declared} bytes of data "
+                                           f"{tuple(shape)} but stores only {info.file_size}")
+            with archive.open(info) as member:
+                members[name] = np.lib.format.read_array(member, allow_pickle=False)
+    return members
+
+
+def decode_json(path, key, value: np.ndarray):
+    if value.dtype != np.uint8 or value.ndim != 1:
+        raise ModelFormatError(f"{path}: member '{key}' must be a uint8 byte string")
+    try:
+        return json.loads(value.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelFormatError(f"{path}: member '{key}' is not valid JSON ({error})") from None

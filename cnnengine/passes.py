@@ -1,0 +1,127 @@
+"""Inference passes over a validated graph. They return a new node list and parameter dict and
+never modify the graph (Model.save writes the original, unfused network):
+
+  prune        drop nodes that no inference output needs (GoogLeNet's auxiliary classifiers)
+  dropout      identity at inference: removed
+  fold BN      conv -> batch_norm2d becomes one conv with scaled weights and shifted bias
+  residual     conv -> add(., shortcut) [-> relu] becomes conv(residual=shortcut, relu)
+  relu         conv/linear/add -> relu becomes the producer with relu=True
+
+A fused node takes the name of the last node it replaces, so consumers and outputs keep their
+tensor names. Fusion needs the intermediate tensor to have exactly one consumer and not be an output.
+"""
+from dataclasses import replace
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from cnnengine import _C
+from cnnengine.graph import Graph, Node
+
+
+def optimize_for_inference(graph: Graph) -> Tuple[List[Node], Dict[str, np.ndarray], List[str]]:
+    """Returns (nodes, params, outputs) ready for the executor."""
+    nodes = [replace(node, inputs=list(node.inputs), attrs=dict(node.attrs), params=dict(node.params))
+             for node in prune(graph.nodes, graph.outputs)]
+    params = dict(graph.params)
+    outputs = list(graph.outputs)
+    nodes, outputs = remove_dropout(nodes, outputs)
+    nodes = fold_batch_norm(nodes, params, outputs)
+    nodes = fuse_residual_add(nodes, outputs)
+    nodes = fuse_relu(nodes, outputs)
+    return nodes, params, outputs
+
+
+def prune(nodes: List[Node], outputs: List[str]) -> List[Node]:
+    needed = set(outputs)
+    for node in reversed(nodes):
+        if node.name in needed:
+            needed.update(node.inputs)
+    return [node for node in nodes if node.name in needed]
+
+
+def single_consumer(nodes: List[Node], tensor: str, outputs: List[str]):
+    """The only node reading `tensor`, or None when it has several readers or is an output."""
+    if tensor in outputs:
+        return None
+    readers = [node for node in nodes if tensor in node.inputs]
+    return readers[0] if len(readers) == 1 and readers[0].inputs.count(tensor) == 1 else None
+
+
+def rename_input(nodes: List[Node], old: str, new: str) -> None:
+    for node in nodes:
+        node.inputs = [new if t == old else t for t in node.inputs]
+
+
+def remove_dropout(nodes, outputs):
+    kept = []
+    for node in nodes:
+        if node.op == "dropout":
+            rename_input(nodes, node.name, node.inputs[0])
+            outputs = [node.inputs[0] if o == node.name else o for o in outputs]
+        else:
+            kept.append(node)
+    return kept, outputs
+
+
+def fold_batch_norm(nodes, params, outputs):
+    by_name = {node.name: node for node in nodes}
+    removed = set()
+    for bn in nodes:
+        if bn.op != "batch_norm2d":
+            continue
+        conv = by_name.get(bn.inputs[0])
+        if conv is None or conv.op != "conv2d" or conv.attrs.get("relu") or conv.attrs.get("residual") or \
+                single_consumer(nodes, conv.name, outputs) is not bn:
+            continue
+        p = {role: params[name] for role, name in bn.params.items()}
+        weight, bias = _C.fold_batch_norm(params[conv.params["weight"]],
+                                          params[conv.params["bias"]] if "bias" in conv.params else None,
+                                          p["running_mean"], p["running_var"], p.get("weight"), p.get("bias"),
+                                          float(bn.attrs.get("eps", 1e-5)))
+        folded = f"{conv.params['weight']}+{bn.name}"
+        params[folded + ".weight"], params[folded + ".bias"] = weight, bias
+        conv.params = {"weight": folded + ".weight", "bias": folded + ".bias"}
+        removed.add(bn.name)
+        conv.name = bn.name  # the fused node produces the BN's tensor
+        by_name[bn.name] = conv
+    return [node for node in nodes if not (node.op == "batch_norm2d" and node.name in removed)]
+
+
+def fuse_residual_add(nodes, outputs):
+    position = {node.name: i for i, node in enumerate(nodes)}
+    by_name = {node.name: node for node in nodes}
+    result = list(nodes)
+    for add in nodes:
+        if add.op != "add" or add.attrs.get("relu"):
+            continue
+        # Prefer the branch computed last: the other one is then ready when the fused conv runs.
+        for branch, shortcut in sorted(((a, b) for a, b in (add.inputs, add.inputs[::-1])),
+                                       key=lambda pair: -position.get(pair[0], -1)):
+            conv = by_name.get(branch)
+            if conv is not None and conv.op == "conv2d" and not conv.attrs.get("relu") and \
+                    not conv.attrs.get("residual") and single_consumer(result, conv.name, outputs) is add:
+                conv_index, add_index = result.index(conv), result.index(add)
+                conv.inputs = [conv.inputs[0], shortcut]
+                conv.attrs["residual"] = True
+                conv.name = add.name
+                result[add_index] = conv  # runs where the add ran: the shortcut is ready there
+                del result[conv_index]
+                break
+    return result
+
+
+def fuse_relu(nodes, outputs):
+    by_name = {node.name: node for node in nodes}
+    result = []
+    for node in nodes:
+        if node.op == "relu":
+            producer = by_name.get(node.inputs[0])
+            if producer is not None and producer.op in ("conv2d", "linear", "add") and \
+                    not producer.attrs.get("relu") and single_consumer(nodes, producer.name, outputs) is node:
+                producer.attrs["relu"] = True
+                producer.name = node.name
+                by_name[node.name] = producer
+                continue
+        result.append(node)
+    return result
