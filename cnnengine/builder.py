@@ -55,7 +55,7 @@ class GraphBuilder:
 
     def _uniform(self, shape, fan_in):
         bound = 1.0 / np.sqrt(fan_in)  # PyTorch's default: kaiming_uniform(a=sqrt(5)) and its bias rule
-        return self._rng.uniform(-bound, bound, size=shape).astype(np.float32)
+        return ((self._rng.random(shape, dtype=np.float32) * 2 - 1) * np.float32(bound)).astype(np.float32)
 
     # -- layers -------------------------------------------------------------------------
     def conv2d(self, x, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, name=None):

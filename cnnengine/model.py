@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 
 from cnnengine import _C
-from cnnengine.errors import InputError
+from cnnengine.errors import GraphError, InputError
 from cnnengine.executor import Plan
 from cnnengine.graph import Graph
 from cnnengine.layers import get_layer
@@ -46,10 +46,16 @@ class Model:
                 for name in self._plan.outputs]
 
     def _example_shapes(self):
+        """Tensor shapes at batch 1 for the declared input size, or the metadata's canonical size
+        when the network accepts any size; None when neither gives a concrete shape."""
         try:
-            return self._plan.shapes_and_memory(self.graph.example_input_shapes(1))[0]
-        except Exception:  # free spatial dimensions: no single example shape
-            return None
+            inputs = self.graph.example_input_shapes(1)
+        except GraphError:
+            canonical = self.graph.metadata.get("input_shape")
+            if not canonical:
+                return None
+            inputs = {self.graph.inputs[0].name: (1,) + tuple(canonical)}
+        return self._plan.shapes_and_memory(inputs)[0]
 
     # -- inference ------------------------------------------------------------------------
     def predict(self, x):
@@ -84,23 +90,26 @@ class Model:
     def _as_batch(self, x) -> np.ndarray:
         spec = self.graph.inputs[0]
         expected = "N x " + " x ".join(str(d) if d is not None else "?" for d in spec.shape) + " float32"
-        if isinstance(x, np.ndarray) and x.dtype == np.float32:
-            if x.ndim != 1 + len(spec.shape):
-                raise InputError(f"input must be {expected}, got a {x.ndim}-D array of shape {x.shape}")
-            for axis, dim in enumerate(spec.shape, start=1):
-                if dim is not None and x.shape[axis] != dim:
-                    raise InputError(f"input must be {expected}, got shape {x.shape}")
-            if x.shape[0] == 0:
-                raise InputError(f"input must be {expected}, got an empty batch {x.shape}")
-            return np.ascontiguousarray(x)
         from cnnengine import preprocess
 
-        if isinstance(x, (str, os.PathLike)) or preprocess.is_image_like(x):
-            if not self.preprocessing:
-                raise InputError(f"model '{self.name}' stores no preprocessing recipe; pass a {expected} array")
-            return preprocess.images_to_batch(x, self.preprocessing)
-        kind = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-        raise InputError(f"input must be {expected} (or images), got {kind}")
+        source = "input"
+        if not isinstance(x, np.ndarray) or x.dtype != np.float32:
+            if isinstance(x, (str, os.PathLike)) or preprocess.is_image_like(x):
+                if not self.preprocessing:
+                    raise InputError(f"model '{self.name}' stores no preprocessing recipe; pass a {expected} array")
+                x = preprocess.images_to_batch(x, self.preprocessing)
+                source = "preprocessed image batch"
+            else:
+                kind = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
+                raise InputError(f"input must be {expected} (or images), got {kind}")
+        if x.ndim != 1 + len(spec.shape):
+            raise InputError(f"{source} must be {expected}, got a {x.ndim}-D array of shape {x.shape}")
+        for axis, dim in enumerate(spec.shape, start=1):
+            if dim is not None and x.shape[axis] != dim:
+                raise InputError(f"{source} must be {expected}, got shape {x.shape}")
+        if x.shape[0] == 0:
+            raise InputError(f"{source} must be {expected}, got an empty batch {x.shape}")
+        return np.ascontiguousarray(x)
 
     # -- files and reports ------------------------------------------------------------------
     def save(self, path) -> None:

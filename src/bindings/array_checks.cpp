@@ -71,23 +71,25 @@ FloatArray new_float_array(const std::vector<int64_t>& shape) {
 
 FloatArray output_array(const py::object& out, const std::vector<int64_t>& shape, const std::string& what) {
     if (out.is_none()) return new_float_array(shape);
-    const std::string expected =
-        what + " must be a writeable C-contiguous float32 array of shape " + shape_string(shape) + ", got ";
+    // Messages are built only on failure: this runs on every kernel call of a model.
+    auto expected = [&] {
+        return what + " must be a writeable C-contiguous float32 array of shape " + shape_string(shape) + ", got ";
+    };
     if (!py::isinstance<py::array>(out))
-        throw py::type_error(expected + std::string(py::str(py::type::handle_of(out).attr("__name__"))));
+        throw py::type_error(expected() + std::string(py::str(py::type::handle_of(out).attr("__name__"))));
     const py::array array = py::reinterpret_borrow<py::array>(out);
-    const std::string came = std::string(py::str(array.dtype())) + " array of shape " + shape_string(array);
-    if (!array.dtype().is(py::dtype::of<float>())) throw py::type_error(expected + came);
-    require(array.flags() & py::array::c_style, expected + "non-contiguous " + came);
-    require(array.writeable(), expected + "read-only " + came);
-    require(has_shape(array, shape), expected + came);
+    auto came = [&] { return std::string(py::str(array.dtype())) + " array of shape " + shape_string(array); };
+    if (!array.dtype().is(py::dtype::of<float>())) throw py::type_error(expected() + came());
+    if (!(array.flags() & py::array::c_style)) throw py::value_error(expected() + "non-contiguous " + came());
+    if (!array.writeable()) throw py::value_error(expected() + "read-only " + came());
+    if (!has_shape(array, shape)) throw py::value_error(expected() + came());
     return py::reinterpret_borrow<FloatArray>(out);
 }
 
 void require_disjoint(const FloatArray& out, const FloatArray& input, const std::string& what) {
-    require(overlap(out, input) == Overlap::none,
-            "out overlaps input (" + what + "): this kernel cannot write into memory it reads; pass a separate "
-            "out buffer");
+    if (overlap(out, input) != Overlap::none)
+        throw py::value_error("out overlaps input (" + what + "): this kernel cannot write into memory it reads; "
+                              "pass a separate out buffer");
 }
 
 void require_disjoint(const FloatArray& out, const std::optional<FloatArray>& input, const std::string& what) {
@@ -95,9 +97,9 @@ void require_disjoint(const FloatArray& out, const std::optional<FloatArray>& in
 }
 
 void require_same_or_disjoint(const FloatArray& out, const FloatArray& input, const std::string& what) {
-    require(overlap(out, input) != Overlap::partial,
-            "out overlaps input (" + what + ") partially: an element-wise kernel runs in place only when out "
-            "is the input's own buffer (same data and shape)");
+    if (overlap(out, input) == Overlap::partial)
+        throw py::value_error("out overlaps input (" + what + ") partially: an element-wise kernel runs in place "
+                              "only when out is the input's own buffer (same data and shape)");
 }
 
 void require(bool condition, const std::string& message) {

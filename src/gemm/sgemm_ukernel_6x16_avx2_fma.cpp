@@ -60,10 +60,15 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
 
 void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                  int mr, int nr, const TileEpilogue& ep) {
-    // C is read or written only after the K loop: start fetching its rows now.
+    // C (and the residual) are read or written only after the K loop: start fetching them now.
+    const float* residual_rows = ep.finish ? ep.residual : nullptr;
     for (int r = 0; r < mr; ++r) {
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kGemmNR - 1), _MM_HINT_T0);
+        if (residual_rows) {
+            _mm_prefetch(reinterpret_cast<const char*>(residual_rows + r * ep.ldr), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(residual_rows + r * ep.ldr + kGemmNR - 1), _MM_HINT_T0);
+        }
     }
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
