@@ -1,8 +1,11 @@
 #include "dense/linear.h"
 
+#include <algorithm>
 #include <stdexcept>
 
+#include "common/threading.h"
 #include "gemm/sgemm_driver.h"
+#include "gemm/sgemv_ukernel.h"
 
 namespace cnnengine {
 
@@ -14,6 +17,10 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
 }
 
 void Linear::forward(const float* x, int64_t batch, float* y, bool relu) const {
+    if (batch == 1) {
+        forward_one(x, y, relu);
+        return;
+    }
     const ScratchPackedA packed_x(x, in_features_, batch, in_features_);
     GemmOutput out;
     out.c = y;
@@ -21,6 +28,22 @@ void Linear::forward(const float* x, int64_t batch, float* y, bool relu) const {
     out.col_bias = bias_.empty() ? nullptr : bias_.data();
     out.relu = relu;
     sgemm(packed_x.get(), GemmB{nullptr, &packed_weight_, out_features_}, out);
+}
+
+void Linear::forward_one(const float* x, float* y, bool relu) const {
+    const SgemvUkernel ukernel = active_sgemv_ukernel();
+    const float* bias = bias_.empty() ? nullptr : bias_.data();
+    const int64_t panels = ceil_div(out_features_, kGemmNR);
+    // Contiguous runs of panels per task: each thread streams its share of the weights once.
+    const int threads = threads_for(static_cast<double>(out_features_) * in_features_, panels);
+    const int64_t tasks = std::min<int64_t>(panels, 4 * static_cast<int64_t>(threads));
+    parallel_for(tasks, threads, [&](int64_t t) {
+        for (int64_t q = panels * t / tasks; q < panels * (t + 1) / tasks; ++q) {
+            const int64_t col = q * kGemmNR;
+            const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, out_features_ - col));
+            ukernel(in_features_, x, packed_weight_.panel(q, 0), y + col, nr, bias ? bias + col : nullptr, relu);
+        }
+    });
 }
 
 void linear_ref(const float* x, int64_t batch, const float* weight, const float* bias, int64_t out_features,

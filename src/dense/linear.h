@@ -1,7 +1,8 @@
 // Linear (fully connected) layer on the packed SGEMM: y[N x out] = x[N x in] * W^T + bias.
 // The weight [out, in] is packed once as the B operand (NR-column panels of W^T), the batch is
 // packed per call as A, and the bias (+ ReLU) is applied in the micro-kernel's epilogue.
-// At batch 1 this is a GEMV bound by reading the weights once. Reference: linear_ref.
+// At batch 1 it is a GEMV (sgemv_ukernel.h) that streams the packed weight once, bound by
+// memory bandwidth. Reference: linear_ref.
 #pragma once
 
 #include <vector>
@@ -22,6 +23,8 @@ public:
     void forward(const float* x, int64_t batch, float* y, bool relu) const;
 
 private:
+    void forward_one(const float* x, float* y, bool relu) const;  // batch 1: a GEMV over the packed weight
+
     int64_t out_features_, in_features_;
     PackedB packed_weight_;
     std::vector<float> bias_;
