@@ -34,14 +34,18 @@ void Linear::forward_one(const float* x, float* y, bool relu) const {
     const SgemvUkernel ukernel = active_sgemv_ukernel();
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     const int64_t panels = ceil_div(out_features_, kGemmNR);
-    // Contiguous runs of panels per task: each thread streams its share of the weights once.
-    const int threads = threads_for(static_cast<double>(out_features_) * in_features_, panels);
-    const int64_t tasks = std::min<int64_t>(panels, 4 * static_cast<int64_t>(threads));
+    const int64_t groups = ceil_div(panels, kGemvPanels);  // kernel calls: up to 4 panels each
+    const int64_t panel_stride = in_features_ * kGemmNR;
+    // Contiguous runs of panel groups per task: each thread streams its share of the weights once.
+    const int threads = threads_for(static_cast<double>(out_features_) * in_features_, groups);
+    const int64_t tasks = std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads));
     parallel_for(tasks, threads, [&](int64_t t) {
-        for (int64_t q = panels * t / tasks; q < panels * (t + 1) / tasks; ++q) {
-            const int64_t col = q * kGemmNR;
-            const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, out_features_ - col));
-            ukernel(in_features_, x, packed_weight_.panel(q, 0), y + col, nr, bias ? bias + col : nullptr, relu);
+        for (int64_t g = groups * t / tasks; g < groups * (t + 1) / tasks; ++g) {
+            const int64_t first = g * kGemvPanels, col = first * kGemmNR;
+            const int count = static_cast<int>(std::min<int64_t>(kGemvPanels, panels - first));
+            const int nr = static_cast<int>(std::min<int64_t>(count * kGemmNR, out_features_ - col));
+            ukernel(in_features_, x, packed_weight_.panel(first, 0), panel_stride, count, y + col, nr,
+                    bias ? bias + col : nullptr, relu);
         }
     });
 }
