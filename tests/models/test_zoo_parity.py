@@ -144,9 +144,10 @@ def test_parity_with_torchvision(case, batch):
 
 
 def test_batch_row_equals_single_image(case):
-    """Batching must not change a sample's result (today it is bit-identical; allow 1e-6 relative)."""
+    """Batching must not change a sample's result beyond float32 summation order: batch 1 runs the
+    classifier as a GEMV and batch 3 as a GEMM, so allow 1e-5 * max|logit|."""
     np.testing.assert_allclose(case.predict(3)[:1], case.predict(1), rtol=0,
-                               atol=1e-6 * float(np.max(np.abs(case.predict(1)))))
+                               atol=1e-5 * float(np.max(np.abs(case.predict(1)))))
 
 
 @pytest.mark.parametrize("case", SCALAR_MODELS, indirect=True)
