@@ -50,19 +50,6 @@ class Graph:
         self.metadata = dict(metadata or {})
 
     # -- structure -------------------------------------------------------------------------
-    def node(self, name: str) -> Node:
-        for node in self.nodes:
-            if node.name == name:
-                return node
-        raise KeyError(name)
-
-    def consumers(self) -> Dict[str, List[Node]]:
-        users: Dict[str, List[Node]] = {}
-        for node in self.nodes:
-            for tensor in node.inputs:
-                users.setdefault(tensor, []).append(node)
-        return users
-
     def validate(self) -> None:
         """Checks structure, attributes and parameters; raises GraphError listing what is wrong."""
         defined = {spec.name for spec in self.inputs}

@@ -2,7 +2,7 @@
 packed, passes applied), and runs predict/classify on arrays or images."""
 import os
 from math import prod
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import numpy as np
 
@@ -21,6 +21,8 @@ class Model:
         self.graph = graph
         self.num_threads = num_threads
         self._plan = Plan(graph)
+        shape = graph.inputs[0].shape
+        self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
 
     # -- metadata -------------------------------------------------------------------------
     @property
@@ -88,12 +90,11 @@ class Model:
         return [(labels[i], float(probabilities[i])) for i in order]
 
     def _as_batch(self, x) -> np.ndarray:
-        spec = self.graph.inputs[0]
-        expected = "N x " + " x ".join(str(d) if d is not None else "?" for d in spec.shape) + " float32"
-        from cnnengine import preprocess
-
+        spec, expected = self.graph.inputs[0], self._expected_input
         source = "input"
         if not isinstance(x, np.ndarray) or x.dtype != np.float32:
+            from cnnengine import preprocess  # Pillow is imported only when images are given
+
             if isinstance(x, (str, os.PathLike)) or preprocess.is_image_like(x):
                 if not self.preprocessing:
                     raise InputError(f"model '{self.name}' stores no preprocessing recipe; pass a {expected} array")

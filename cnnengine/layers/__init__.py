@@ -23,9 +23,5 @@ def get_layer(op: str) -> Layer:
         raise GraphError(f"unknown layer type '{op}' (known: {', '.join(sorted(_REGISTRY))})") from None
 
 
-def known_ops():
-    return sorted(_REGISTRY)
-
-
 # The families register themselves on import.
 from cnnengine.layers import activation, conv, dense, normalization, pool, tensor  # noqa: E402,F401

@@ -19,7 +19,7 @@ class WindowPool(Layer):
 
     def window(self, node):
         kernel = int_pair_attr(node, "kernel_size")
-        stride = int_pair_attr(node, "stride", kernel) if node.attrs.get("stride") is not None else kernel
+        stride = kernel if node.attrs.get("stride") is None else int_pair_attr(node, "stride")
         padding = int_pair_attr(node, "padding", (0, 0))
         dilation = int_pair_attr(node, "dilation", (1, 1))
         return kernel, stride, padding, dilation
