@@ -127,7 +127,10 @@ class GraphBuilder:
         graph.validate()
         return graph
 
-    def build_model(self, outputs, training_outputs=(), metadata=None, free_spatial=False, num_threads=None):
+    def build_model(self, outputs, training_outputs=(), metadata=None, free_spatial=False, num_threads=None,
+                    algo=None):
+        """build() as a Model; num_threads and algo as in Model()."""
         from cnnengine.model import Model
 
-        return Model(self.build(outputs, training_outputs, metadata, free_spatial), num_threads=num_threads)
+        return Model(self.build(outputs, training_outputs, metadata, free_spatial), num_threads=num_threads,
+                     algo=algo)

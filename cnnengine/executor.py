@@ -3,7 +3,7 @@ of input shapes a memory plan is computed once and cached; a run is one kernel c
 writing into its arena slice (the C++ kernels release the GIL)."""
 import threading
 from math import prod
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -18,9 +18,9 @@ MAX_CACHED_SHAPES = 8
 class Plan:
     """An inference plan: fused nodes with prepared kernels, plus per-shape memory plans."""
 
-    def __init__(self, graph: Graph):
+    def __init__(self, graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None):
         self.graph = graph
-        nodes, params, self.outputs = optimize_for_inference(graph)
+        nodes, params, self.outputs = optimize_for_inference(graph, conv_algorithms)
         self.steps = []  # (node, layer, kernel or None for views)
         for node in nodes:
             layer = get_layer(node.op)

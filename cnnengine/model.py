@@ -1,12 +1,14 @@
 """Model: the user-facing object. Loads a graph, prepares its inference plan once (weights
 packed, passes applied), and runs predict/classify on arrays or images."""
 import os
+from contextlib import contextmanager
+from dataclasses import replace
 from math import prod
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from cnnengine import _C
+from cnnengine import _C, conv_algorithm
 from cnnengine.errors import GraphError, InputError
 from cnnengine.executor import Plan
 from cnnengine.graph import Graph
@@ -15,12 +17,18 @@ from cnnengine.model_format import load_graph, save_graph
 
 
 class Model:
-    def __init__(self, graph: Graph, num_threads: Optional[int] = None):
+    def __init__(self, graph: Graph, num_threads: Optional[int] = None, algo: conv_algorithm.Policy = None):
+        """algo: how each conv2d's algorithm is chosen (see cnnengine/conv_algorithm.py): None uses
+        the choice stored in the file, else the heuristic table; "auto" times the candidates once
+        now; an algorithm name ("gemm", "winograd_f23", "winograd_f43", "winograd_f63") applies to
+        every layer it fits; a dict {conv layer name: algorithm} sets single layers."""
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
             raise ValueError(f"num_threads must be an int >= 1 or None, got {num_threads!r}")
         self.graph = graph
         self.num_threads = num_threads
-        self._plan = Plan(graph)
+        with self._threads():
+            self._conv_choices = conv_algorithm.choose(graph, algo, self._example_input_shapes())
+        self._plan = Plan(graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()})
         shape = graph.inputs[0].shape
         self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
 
@@ -47,17 +55,36 @@ class Model:
         return [{"name": name, "shape": ("N",) + tuple(shapes[name][1:]) if shapes else None, "dtype": "float32"}
                 for name in self._plan.outputs]
 
-    def _example_shapes(self):
-        """Tensor shapes at batch 1 for the declared input size, or the metadata's canonical size
+    @property
+    def conv_algorithms(self) -> Dict[str, Tuple[str, str]]:
+        """{conv layer name: (algorithm, how it was chosen: "file", "user", "timed" or "heuristic")}."""
+        return dict(self._conv_choices)
+
+    def _example_input_shapes(self):
+        """Input shapes at batch 1 for the declared input size, or the metadata's canonical size
         when the network accepts any size; None when neither gives a concrete shape."""
         try:
-            inputs = self.graph.example_input_shapes(1)
+            return self.graph.example_input_shapes(1)
         except GraphError:
             canonical = self.graph.metadata.get("input_shape")
-            if not canonical:
-                return None
-            inputs = {self.graph.inputs[0].name: (1,) + tuple(canonical)}
-        return self._plan.shapes_and_memory(inputs)[0]
+            return {self.graph.inputs[0].name: (1,) + tuple(canonical)} if canonical else None
+
+    def _example_shapes(self):
+        """Every tensor's shape for _example_input_shapes(), or None."""
+        inputs = self._example_input_shapes()
+        return self._plan.shapes_and_memory(inputs)[0] if inputs else None
+
+    @contextmanager
+    def _threads(self):
+        """Runs the block with this model's thread count, when it has one."""
+        previous = _C.get_num_threads()
+        if self.num_threads is not None:
+            _C.set_num_threads(self.num_threads)
+        try:
+            yield
+        finally:
+            if self.num_threads is not None:
+                _C.set_num_threads(previous)
 
     # -- inference ------------------------------------------------------------------------
     def predict(self, x):
@@ -65,14 +92,8 @@ class Model:
         image, a uint8 H x W x C array, or a list of those) preprocessed by the stored recipe.
         Returns one array, or a tuple when the network has several outputs."""
         batch = self._as_batch(x)
-        previous = _C.get_num_threads()
-        if self.num_threads is not None:
-            _C.set_num_threads(self.num_threads)
-        try:
+        with self._threads():
             outputs = self._plan.run({self.graph.inputs[0].name: batch})
-        finally:
-            if self.num_threads is not None:
-                _C.set_num_threads(previous)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def classify(self, image, top: int = 5):
@@ -114,7 +135,12 @@ class Model:
 
     # -- files and reports ------------------------------------------------------------------
     def save(self, path) -> None:
-        save_graph(self.graph, path)
+        """Writes the model file; conv algorithms chosen by timing or by the user are kept in it."""
+        kept = {name: algorithm for name, (algorithm, source) in self._conv_choices.items() if source != "heuristic"}
+        nodes = [replace(node, attrs={**node.attrs, "algorithm": kept[node.name]}) if node.name in kept else node
+                 for node in self.graph.nodes]
+        save_graph(Graph(self.graph.name, self.graph.inputs, nodes, self.graph.outputs, self.graph.params,
+                         self.graph.metadata, self.graph.training_outputs), path)
 
     def summary(self) -> str:
         """A table of the layers as run (after fusion): op, output shape, parameters, MACs, algorithm."""
@@ -144,6 +170,6 @@ class Model:
         return f"<cnnengine.Model '{self.name}': {len(self.graph.nodes)} nodes, inputs {self.inputs}>"
 
 
-def load(path, num_threads: Optional[int] = None) -> Model:
-    """Loads a model file (.npz) or a shipped model by name."""
-    return Model(load_graph(os.fspath(path)), num_threads=num_threads)
+def load(path, num_threads: Optional[int] = None, algo: conv_algorithm.Policy = None) -> Model:
+    """Loads a model file (.npz) or a shipped model by name; algo as in Model()."""
+    return Model(load_graph(os.fspath(path)), num_threads=num_threads, algo=algo)

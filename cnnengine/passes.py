@@ -6,12 +6,13 @@ never modify the graph (Model.save writes the original, unfused network):
   fold BN      conv -> batch_norm2d becomes one conv with scaled weights and shifted bias
   residual     conv -> add(., shortcut) [-> relu] becomes conv(residual=shortcut, relu)
   relu         conv/linear/add -> relu becomes the producer with relu=True
+  algorithm    each conv2d gets the algorithm chosen for it (conv_algorithm.py) as attrs["algorithm"]
 
 A fused node takes the name of the last node it replaces, so consumers and outputs keep their
 tensor names. Fusion needs the intermediate tensor to have exactly one consumer and not be an output.
 """
 from dataclasses import replace
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -19,10 +20,15 @@ from cnnengine import _C
 from cnnengine.graph import Graph, Node
 
 
-def optimize_for_inference(graph: Graph) -> Tuple[List[Node], Dict[str, np.ndarray], List[str]]:
-    """Returns (nodes, params, outputs) ready for the executor."""
+def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None
+                           ) -> Tuple[List[Node], Dict[str, np.ndarray], List[str]]:
+    """Returns (nodes, params, outputs) ready for the executor; conv_algorithms maps conv2d node
+    names of the graph to the algorithm each should run."""
     nodes = [replace(node, inputs=list(node.inputs), attrs=dict(node.attrs), params=dict(node.params))
              for node in prune(graph.nodes, graph.outputs)]
+    for node in nodes:
+        if node.op == "conv2d" and conv_algorithms and node.name in conv_algorithms:
+            node.attrs["algorithm"] = conv_algorithms[node.name]
     params = dict(graph.params)
     outputs = list(graph.outputs)
     nodes, outputs = remove_dropout(nodes, outputs)

@@ -18,6 +18,12 @@ def padding_quad(node):
     raise GraphError(f"node '{node.name}' (conv2d): attribute 'padding' has invalid value {value!r}")
 
 
+def conv_arguments(node):
+    """Keyword arguments of _C.Conv2d (stride, padding, dilation, groups) from the node's attributes."""
+    return {"stride": int_pair_attr(node, "stride", (1, 1)), "padding": padding_quad(node),
+            "dilation": int_pair_attr(node, "dilation", (1, 1)), "groups": node.attrs.get("groups", 1)}
+
+
 def conv_output_hw(node, h, w):
     kh, kw = int_pair_attr(node, "kernel_size")
     sh, sw = int_pair_attr(node, "stride", (1, 1))
@@ -42,6 +48,8 @@ class Conv2d(Layer):
                 node.attrs["out_channels"] % groups:
             raise GraphError(f"node '{node.name}' (conv2d): groups={groups!r} must divide in and out channels")
         padding_quad(node)
+        if not isinstance(node.attrs.get("algorithm", ""), str):
+            raise GraphError(f"node '{node.name}' (conv2d): attribute 'algorithm' must be a string")
         expected_inputs = 2 if node.attrs.get("residual") else 1
         if len(node.inputs) != expected_inputs:
             raise GraphError(f"node '{node.name}' (conv2d): expected {expected_inputs} input(s), got {len(node.inputs)}")
@@ -74,9 +82,11 @@ class Conv2d(Layer):
         return n * c * h * w * cin_per_group * kh * kw
 
     def prepare(self, node, params):
-        conv = _C.Conv2d(params["weight"], params.get("bias"), stride=int_pair_attr(node, "stride", (1, 1)),
-                         padding=padding_quad(node), dilation=int_pair_attr(node, "dilation", (1, 1)),
-                         groups=node.attrs.get("groups", 1))
+        algorithm = node.attrs.get("algorithm", "default")
+        try:
+            conv = _C.Conv2d(params["weight"], params.get("bias"), algorithm=algorithm, **conv_arguments(node))
+        except ValueError as error:
+            raise GraphError(f"node '{node.name}' (conv2d): {error}") from None
         relu = bool(node.attrs.get("relu", False))
         if node.attrs.get("residual"):
             kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out)  # noqa: E731

@@ -66,11 +66,11 @@ def build_graph(name: str, **kwargs) -> Graph:
     return _lookup(name)(**kwargs)
 
 
-def create(name: str, num_threads: Optional[int] = None, **kwargs):
-    """The named network as a cnnengine.Model (random init)."""
+def create(name: str, num_threads: Optional[int] = None, algo=None, **kwargs):
+    """The named network as a cnnengine.Model (random init); num_threads and algo as in Model()."""
     from cnnengine.model import Model
 
-    return Model(build_graph(name, **kwargs), num_threads=num_threads)
+    return Model(build_graph(name, **kwargs), num_threads=num_threads, algo=algo)
 
 
 # -- helpers shared by the families ----------------------------------------------------------

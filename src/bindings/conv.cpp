@@ -7,6 +7,7 @@
 #include "bindings/int_args.h"
 #include "conv/conv2d.h"
 #include "conv/conv2d_ref.h"
+#include "conv/conv3x3_winograd_ref.h"
 
 namespace cnnengine::bindings {
 
@@ -64,19 +65,23 @@ FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std:
 
 void register_conv(py::module_& m) {
     py::class_<Conv2d>(m, "Conv2d",
-                       "2-D convolution with weights packed once. forward(x, residual=None, relu=False, *, out=None) "
-                       "computes relu?(conv(x) + bias + residual) on NCHW float32, into out when given "
-                       "(a C-contiguous float32 array of the output shape, not overlapping x or residual).")
+                       "2-D convolution with weights packed once for one algorithm ('default' picks gemm_1x1, "
+                       "gemm_im2col or depthwise_direct by shape; also 'gemm', 'winograd_f23', 'winograd_f43', "
+                       "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None) computes "
+                       "relu?(conv(x) + bias + residual) on NCHW float32, into out when given (a C-contiguous "
+                       "float32 array of the output shape, not overlapping x or residual).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
-                         const py::object& padding, const py::object& dilation, int64_t groups) {
+                         const py::object& padding, const py::object& dilation, int64_t groups,
+                         const std::string& algorithm) {
                  const FloatArray weight = require_float32(weight_obj, "conv2d weight", 4, "Cout x Cin/groups x kh x kw");
                  const Conv2dParams p = make_params(weight, stride, padding, dilation, groups);
                  const std::optional<FloatArray> bias = checked_bias(bias_obj, p);
+                 const ConvAlgorithm chosen = resolve_conv_algorithm(p, algorithm);
                  py::gil_scoped_release release;
-                 return Conv2d(p, weight.data(), data_or_null(bias));
+                 return Conv2d(p, weight.data(), data_or_null(bias), chosen);
              }),
              py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
-             py::arg("dilation") = 1, py::arg("groups") = 1)
+             py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("algorithm") = "default")
         .def_property_readonly("algorithm", [](const Conv2d& c) { return conv_algorithm_name(c.algorithm()); })
         .def(
             "forward",
@@ -113,6 +118,27 @@ void register_conv(py::module_& m) {
         py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
         py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("residual") = py::none(), py::arg("relu") = false,
         "Reference twin of Conv2d.forward: plain loops, double accumulation.");
+
+    m.def(
+        "conv3x3_winograd_ref",
+        [](const py::object& x_obj, const py::object& weight_obj, const py::object& bias_obj, const py::object& padding,
+           int tile, const py::object& residual_obj, bool relu) {
+            const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
+            const FloatArray weight = require_float32(weight_obj, "conv2d weight", 4, "Cout x Cin x 3 x 3");
+            const Conv2dParams p = make_params(weight, py::int_(1), padding, py::int_(1), 1);
+            require(winograd_applicable(p), "conv3x3_winograd_ref: the weight must be Cout x Cin x 3 x 3");
+            const std::optional<FloatArray> bias = checked_bias(bias_obj, p);
+            const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
+            FloatArray y = prepare_output(p, x, residual, py::none());
+            float* y_data = y.mutable_data();
+            py::gil_scoped_release release;
+            conv3x3_winograd_ref(p, tile, x.data(), x.shape(0), x.shape(2), x.shape(3), weight.data(),
+                                 data_or_null(bias), data_or_null(residual), relu, y_data);
+            return y;
+        },
+        py::arg("x"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("padding") = 0, py::arg("tile") = 4,
+        py::arg("residual") = py::none(), py::arg("relu") = false,
+        "Reference twin of Conv2d's Winograd paths (tile = 2, 4 or 6): the same algorithm in plain loops.");
 }
 
 }  // namespace cnnengine::bindings

@@ -1,5 +1,7 @@
 #include "conv/conv2d.h"
 
+#include <stdexcept>
+
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
 #include "conv/im2col_packer.h"
@@ -12,6 +14,9 @@ const char* conv_algorithm_name(ConvAlgorithm algorithm) {
         case ConvAlgorithm::gemm_1x1: return "gemm_1x1";
         case ConvAlgorithm::gemm_im2col: return "gemm_im2col";
         case ConvAlgorithm::depthwise_direct: return "depthwise_direct";
+        case ConvAlgorithm::winograd_f23: return "winograd_f23";
+        case ConvAlgorithm::winograd_f43: return "winograd_f43";
+        case ConvAlgorithm::winograd_f63: return "winograd_f63";
     }
     return "unknown";
 }
@@ -20,22 +25,51 @@ namespace {
 
 constexpr double kWholeGemmMaxMacs = 4.0 * 1024 * 1024;
 
-ConvAlgorithm choose_algorithm(const Conv2dParams& p) {
-    if (is_depthwise(p)) return ConvAlgorithm::depthwise_direct;
-    const bool pointwise = p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 &&
-                           p.pad_top == 0 && p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
-    return pointwise ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
+bool is_pointwise(const Conv2dParams& p) {
+    return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+           p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
+}
+
+int winograd_tile(ConvAlgorithm algorithm) {
+    switch (algorithm) {
+        case ConvAlgorithm::winograd_f23: return 2;
+        case ConvAlgorithm::winograd_f43: return 4;
+        case ConvAlgorithm::winograd_f63: return 6;
+        default: return 0;
+    }
 }
 
 }  // namespace
 
-Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bias)
-    : params_(params), algorithm_(choose_algorithm(params)) {
+ConvAlgorithm resolve_conv_algorithm(const Conv2dParams& p, const std::string& request) {
+    const ConvAlgorithm gemm = is_pointwise(p) ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
+    if (request == "default") return is_depthwise(p) ? ConvAlgorithm::depthwise_direct : gemm;
+    if (request == "gemm") return gemm;
+    for (ConvAlgorithm a : {ConvAlgorithm::gemm_1x1, ConvAlgorithm::gemm_im2col, ConvAlgorithm::depthwise_direct,
+                            ConvAlgorithm::winograd_f23, ConvAlgorithm::winograd_f43, ConvAlgorithm::winograd_f63}) {
+        if (request != conv_algorithm_name(a)) continue;
+        const bool fits = a == ConvAlgorithm::gemm_im2col || (a == ConvAlgorithm::gemm_1x1 && is_pointwise(p)) ||
+                          (a == ConvAlgorithm::depthwise_direct && is_depthwise(p)) ||
+                          (winograd_tile(a) != 0 && winograd_applicable(p));
+        if (!fits) throw std::invalid_argument("conv algorithm '" + request + "' does not apply to this layer's shape");
+        return a;
+    }
+    throw std::invalid_argument("unknown conv algorithm '" + request +
+                                "' (known: default, gemm, gemm_1x1, gemm_im2col, depthwise_direct, winograd_f23, "
+                                "winograd_f43, winograd_f63)");
+}
+
+Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bias, ConvAlgorithm algorithm)
+    : params_(params), algorithm_(algorithm) {
     params_.validate();
     const int64_t weight_count = params_.out_channels * params_.depth();
     if (bias) bias_.assign(bias, bias + params_.out_channels);
     if (algorithm_ == ConvAlgorithm::depthwise_direct) {
         weight_.assign(weight, weight + weight_count);
+        return;
+    }
+    if (winograd_tile(algorithm_) != 0) {
+        winograd_ = Conv3x3Winograd(params_, winograd_tile(algorithm_), weight);
         return;
     }
     const int64_t rows = params_.out_per_group(), depth = params_.depth();
@@ -48,6 +82,8 @@ void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, 
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     if (algorithm_ == ConvAlgorithm::depthwise_direct)
         depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
+    else if (winograd_tile(algorithm_) != 0)
+        winograd_.forward(x, n, h, w, bias, residual, relu, y);
     else
         forward_gemm(x, n, h, w, y, residual, relu);
 }

@@ -1,27 +1,36 @@
-// Conv2d with weights prepared once: the algorithm is chosen from the shape when the layer is
-// built, and forward() runs it with the fused epilogue y = relu?(conv(x) + bias + residual).
+// Conv2d with weights prepared once for one algorithm, chosen when the layer is built (by name, or
+// from the shape alone), and forward() runs it with the fused epilogue
+// y = relu?(conv(x) + bias + residual).
 //   gemm_1x1         1x1, stride 1, no padding: B is the input itself (no im2col)
-//   gemm_im2col      everything else: im2col fused into B packing (im2col_packer.h)
+//   gemm_im2col      any shape: im2col fused into B packing (im2col_packer.h)
 //   depthwise_direct groups == in_channels (depthwise_conv2d.h)
+//   winograd_f23/f43/f63  3x3 stride 1: Winograd F(2,3)/F(4,3)/F(6,3) (conv3x3_winograd.h)
 // GEMM per image and group: C[Cout/g x OH*OW] = W_g[Cout/g x K] * B[K x OH*OW], rows of C are
 // NCHW output planes. Reference: conv2d_ref.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "conv/conv2d_params.h"
+#include "conv/conv3x3_winograd.h"
 #include "gemm/pack.h"
 
 namespace cnnengine {
 
-enum class ConvAlgorithm { gemm_1x1, gemm_im2col, depthwise_direct };
+enum class ConvAlgorithm { gemm_1x1, gemm_im2col, depthwise_direct, winograd_f23, winograd_f43, winograd_f63 };
 
 const char* conv_algorithm_name(ConvAlgorithm algorithm);
+
+// The algorithm a request names for this shape: "default" (depthwise_direct, gemm_1x1 or
+// gemm_im2col by shape), "gemm" (gemm_1x1 or gemm_im2col), or any name conv_algorithm_name gives.
+// Throws std::invalid_argument for an unknown name or one the shape cannot run.
+ConvAlgorithm resolve_conv_algorithm(const Conv2dParams& params, const std::string& request);
 
 class Conv2d {
 public:
     // weight [Cout, Cin/groups, kh, kw]; bias [Cout] or null. Throws std::invalid_argument.
-    Conv2d(const Conv2dParams& params, const float* weight, const float* bias);
+    Conv2d(const Conv2dParams& params, const float* weight, const float* bias, ConvAlgorithm algorithm);
 
     const Conv2dParams& params() const { return params_; }
     ConvAlgorithm algorithm() const { return algorithm_; }
@@ -38,6 +47,7 @@ private:
     ConvAlgorithm algorithm_;
     std::vector<PackedA> packed_groups_;  // GEMM paths: one packed weight matrix per group
     std::vector<float> weight_;           // depthwise path: the weights as given
+    Conv3x3Winograd winograd_;            // Winograd paths
     std::vector<float> bias_;             // empty when the layer has no bias
 };
 

@@ -8,7 +8,9 @@ values at every depth. The state_dict is loaded into the zoo graph by name and t
 compared on random N(0, 1) input at batch 1 and batch 3 (224x224; 227x227 for alexnet_original;
 28x28 for lenet5).
 
-Tolerance: max|ours - torch| <= 1e-4 * max|torch logits| over the batch.
+Tolerance: max|ours - torch| <= 1e-4 * max|torch logits| over the batch on the GEMM paths, and
+1e-3 where the default algorithm choice runs 3x3 convs by Winograd (its fp32 error is larger,
+docs/winograd.md); GEMM_MODELS are also checked with every conv on the GEMM path at 1e-4.
 
 Every network runs on the default ISA; the scalar kernels run on lenet5, resnet18 and googlenet
 only (the large networks take minutes on the scalar path).
@@ -25,6 +27,8 @@ from cnnengine.errors import GraphError
 from cnnengine.torch_weights import graph_with_torch_weights, state_dict_to_params
 
 RTOL = 1e-4
+WINOGRAD_RTOL = 1e-3
+GEMM_MODELS = ["resnet18", "resnet101", "vgg16_bn", "googlenet"]
 INPUT_SIZE = {"lenet5": 28, "alexnet_original": 227}
 SCALAR_MODELS = ["lenet5", "resnet18", "googlenet"]
 ROUND_TRIP_MODELS = ["lenet5", "alexnet_original", "googlenet", "resnet50"]
@@ -104,11 +108,19 @@ def error_ratio(actual, expected):
     return float(np.max(np.abs(actual - expected)) / np.max(np.abs(expected)))
 
 
-def assert_parity(actual, expected, label):
+def uses_winograd(model):
+    return any(algorithm.startswith("winograd") for algorithm, _ in model.conv_algorithms.values())
+
+
+def assert_parity(actual, expected, label, rtol=RTOL):
     assert actual.shape == expected.shape, f"{label}: shape {actual.shape} != {expected.shape}"
     ratio = error_ratio(actual, expected)
     print(f"\nPARITY {label}: max|diff| / max|logit| = {ratio:.2e}")
-    assert ratio <= RTOL, f"{label}: max|diff| / max|logit| = {ratio:.2e} > {RTOL}"
+    assert ratio <= rtol, f"{label}: max|diff| / max|logit| = {ratio:.2e} > {rtol}"
+
+
+def model_rtol(model):
+    return WINOGRAD_RTOL if uses_winograd(model) else RTOL
 
 
 def torch_logits(torch, twin, x):
@@ -140,7 +152,15 @@ def scalar_isa():
 
 @pytest.mark.parametrize("batch", [1, 3])
 def test_parity_with_torchvision(case, batch):
-    assert_parity(case.predict(batch), case.expected[:batch], f"{case.name} batch {batch} ({_C.active_isa()})")
+    assert_parity(case.predict(batch), case.expected[:batch], f"{case.name} batch {batch} ({_C.active_isa()})",
+                  model_rtol(case.model))
+
+
+@pytest.mark.parametrize("case", GEMM_MODELS, indirect=True)
+def test_parity_on_gemm_path(case):
+    model = Model(case.graph, algo="gemm")
+    assert not uses_winograd(model)
+    assert_parity(model.predict(case.x[:1]), case.expected[:1], f"{case.name} batch 1 gemm path")
 
 
 def test_batch_row_equals_single_image(case):
@@ -155,7 +175,7 @@ def test_parity_on_scalar_path(case, scalar_isa):
     model = Model(case.graph)  # packed under the scalar ISA
     for batch in (1, 3):
         label = f"{case.name} batch {batch} ({_C.active_isa()})"
-        assert_parity(model.predict(case.x[:batch]), case.expected[:batch], label)
+        assert_parity(model.predict(case.x[:batch]), case.expected[:batch], label, model_rtol(model))
 
 
 @pytest.mark.parametrize("case", FREE_SIZE_MODELS, indirect=True)
@@ -163,7 +183,8 @@ def test_free_input_size(case, torch):
     """Networks with adaptive pooling take any size; odd sizes exercise ceil-mode pooling edges."""
     assert case.graph.inputs[0].shape == (3, None, None)
     x = np.random.default_rng(1).standard_normal((2, 3, 161, 193), dtype=np.float32)
-    assert_parity(case.model.predict(x), torch_logits(torch, case.twin, x), f"{case.name} 161x193")
+    assert_parity(case.model.predict(x), torch_logits(torch, case.twin, x), f"{case.name} 161x193",
+                  model_rtol(case.model))
 
 
 def test_metadata(case):

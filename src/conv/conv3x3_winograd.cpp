@@ -1,0 +1,163 @@
+#include "conv/conv3x3_winograd.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "common/threading.h"
+#include "conv/winograd_matrices.h"
+#include "conv/winograd_tiles.h"
+
+namespace cnnengine {
+
+namespace {
+
+// Budget for one task's V and M blocks: about half of Zen3's 512 KiB L2.
+constexpr int64_t kBlockBytes = 256 * 1024;
+// Output-channel ranges are cut in multiples of this many rows (whole micro-tiles).
+constexpr int64_t kMinRowsPerPart = 4 * kGemmMR;
+
+template <int M>
+std::vector<float> transform_weights(const Conv2dParams& p, const float* weight) {
+    using W = WinogradMatrices<M>;
+    constexpr int A = W::alpha;
+    const int64_t cin = p.in_channels, cout = p.out_channels;
+    std::vector<float> u(static_cast<size_t>(A * A * cout * cin));
+    for (int64_t o = 0; o < cout; ++o) {
+        for (int64_t c = 0; c < cin; ++c) {
+            const float* g = weight + (o * cin + c) * 9;
+            double gg[A][3];  // G g
+            for (int i = 0; i < A; ++i)
+                for (int k = 0; k < 3; ++k)
+                    gg[i][k] = W::G[i][0] * g[k] + W::G[i][1] * g[3 + k] + W::G[i][2] * g[6 + k];
+            for (int i = 0; i < A; ++i)
+                for (int j = 0; j < A; ++j)
+                    u[((i * A + j) * cout + o) * cin + c] =
+                        static_cast<float>(gg[i][0] * W::G[j][0] + gg[i][1] * W::G[j][1] + gg[i][2] * W::G[j][2]);
+        }
+    }
+    return u;
+}
+
+std::vector<float> transform_weights(const Conv2dParams& p, int tile, const float* weight) {
+    switch (tile) {
+        case 2: return transform_weights<2>(p, weight);
+        case 4: return transform_weights<4>(p, weight);
+        default: return transform_weights<6>(p, weight);
+    }
+}
+
+// Per-thread scratch for V, M and the staged input rows; it only grows.
+float* task_scratch(int64_t floats) {
+    thread_local AlignedBuffer scratch;
+    return scratch.reserve(static_cast<size_t>(floats));
+}
+
+}  // namespace
+
+bool winograd_applicable(const Conv2dParams& p) {
+    return p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 && p.stride_w == 1 && p.dilation_h == 1 &&
+           p.dilation_w == 1 && p.groups == 1;
+}
+
+Conv3x3Winograd::Conv3x3Winograd(const Conv2dParams& params, int tile, const float* weight)
+    : params_(params), tile_(tile) {
+    params_.validate();
+    if (!winograd_applicable(params_))
+        throw std::invalid_argument("winograd: needs a 3x3 kernel, stride 1, dilation 1 and groups 1");
+    if (tile != 2 && tile != 4 && tile != 6)
+        throw std::invalid_argument("winograd: output tile must be 2, 4 or 6, got " + std::to_string(tile));
+    const int64_t alpha = tile + 2, cin = params_.in_channels, cout = params_.out_channels;
+    const std::vector<float> u = transform_weights(params_, tile, weight);
+    transformed_.reserve(alpha * alpha);
+    for (int64_t xi = 0; xi < alpha * alpha; ++xi) transformed_.emplace_back(u.data() + xi * cout * cin, cin, cout, cin);
+}
+
+void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, const float* bias,
+                              const float* residual, bool relu, float* y) const {
+    const Conv2dParams& p = params_;
+    const int64_t m = tile_, alpha2 = (m + 2) * (m + 2);
+    const int64_t cin = p.in_channels, cout = p.out_channels;
+    const int64_t out_h = p.output_h(h), out_w = p.output_w(w);
+    const int64_t tiles_w = ceil_div(out_w, m), tiles = ceil_div(out_h, m) * tiles_w;
+
+    // Tile blocks: as large as the L2 budget allows (whole 16-tile panels), split evenly.
+    const int64_t floats_per_tile = alpha2 * (cin + cout);
+    const int64_t max_block = std::clamp<int64_t>(kBlockBytes / (4 * floats_per_tile) / 16 * 16, 16,
+                                                  kWinogradMaxBlockTiles);
+    const int64_t blocks = ceil_div(tiles, max_block);
+    const int64_t block_tiles = ceil_div(tiles, blocks);
+
+    const double macs = static_cast<double>(n) * tiles * alpha2 * cout * cin;
+    const int threads = threads_for(macs, n * blocks * ceil_div(cout, kGemmMR));
+    // Few blocks (small maps): also split the output channels, redoing the cheap input transform.
+    const int64_t max_parts = std::max<int64_t>(1, cout / kMinRowsPerPart);
+    const int64_t parts = std::clamp<int64_t>(ceil_div(2 * threads, n * blocks), 1, max_parts);
+    const int64_t rows_per_part = ceil_div(ceil_div(cout, parts), kGemmMR) * kGemmMR;
+
+    const WinogradTileKernels kernels = winograd_tile_kernels(static_cast<int>(m));
+    const SgemmUkernel ukernel = active_sgemm_ukernel();
+    const int64_t panels = ceil_div(block_tiles, kGemmNR), ld = panels * kGemmNR;
+    const int64_t v_xi_stride = panels * kGemmNR * cin;
+    const int64_t m_xi_stride = rows_per_part * ld;
+    const int64_t staging = winograd_staging_floats(static_cast<int>(m), tiles_w, block_tiles);
+    const int64_t out_plane = out_h * out_w;
+
+    parallel_for(n * blocks * parts, threads, [&](int64_t task) {
+        const int64_t part = task % parts, block = task / parts % blocks, b = task / (parts * blocks);
+        const int64_t row_begin = part * rows_per_part, row_end = std::min(cout, row_begin + rows_per_part);
+        if (row_begin >= row_end) return;
+        const int64_t first = block * block_tiles, count = std::min(block_tiles, tiles - first);
+
+        float* v = task_scratch(alpha2 * (v_xi_stride + m_xi_stride) + staging);
+        float* products = v + alpha2 * v_xi_stride;
+
+        WinogradInputJob in;
+        in.image = x + b * cin * h * w;
+        in.channels = cin;
+        in.h = h;
+        in.w = w;
+        in.pad_top = p.pad_top;
+        in.pad_left = p.pad_left;
+        in.tiles_w = tiles_w;
+        in.first = first;
+        in.count = count;
+        in.v = v;
+        in.xi_stride = v_xi_stride;
+        in.staging = products + alpha2 * m_xi_stride;
+        kernels.input(in);
+
+        const TileEpilogue plain;
+        for (int64_t xi = 0; xi < alpha2; ++xi) {
+            const PackedA& u = transformed_[xi];
+            for (int64_t col = 0; col < count; col += kGemmNR) {
+                const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, count - col));
+                const float* b_panel = v + xi * v_xi_stride + col * cin;
+                for (int64_t row = row_begin; row < row_end; row += kGemmMR) {
+                    const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
+                    float* c = products + xi * m_xi_stride + (row - row_begin) * ld + col;
+                    ukernel(cin, u.panel(row / kGemmMR, 0), b_panel, c, ld, mr, nr, plain);
+                }
+            }
+        }
+
+        WinogradOutputJob out;
+        out.m = products;
+        out.xi_stride = m_xi_stride;
+        out.ld = ld;
+        out.rows = row_end - row_begin;
+        out.bias = bias ? bias + row_begin : nullptr;
+        const int64_t out_offset = (b * cout + row_begin) * out_plane;
+        out.residual = residual ? residual + out_offset : nullptr;
+        out.y = y + out_offset;
+        out.out_h = out_h;
+        out.out_w = out_w;
+        out.tiles_w = tiles_w;
+        out.first = first;
+        out.count = count;
+        out.relu = relu;
+        kernels.output(out);
+    });
+}
+
+}  // namespace cnnengine

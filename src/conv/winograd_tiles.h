@@ -1,0 +1,61 @@
+// The per-tile halves of Winograd convolution (conv3x3_winograd.h), dispatched by ISA and tile size.
+// Tiles of one image are numbered row-major over the output: tile t covers output rows
+// [(t / tiles_w) * m, +m) and columns [(t % tiles_w) * m, +m); a block is `count` tiles from `first`.
+//
+// Input transform: V = BT d B for every tile of the block and every channel, written straight into
+// the GEMM's packed-B layout: one block of NR(16)-tile panels per matrix element xi = i*alpha + j:
+//     v[xi * xi_stride + (tile / 16) * channels * 16 + channel * 16 + tile % 16]
+// Output transform: Y = AT M A + bias (+ residual, ReLU) from the GEMM's products, laid out as
+//     m[xi * xi_stride + row * ld + tile]   (row = output channel within the job)
+// Reference: conv3x3_winograd_ref.h.
+#pragma once
+
+#include <cstdint>
+
+namespace cnnengine {
+
+struct WinogradInputJob {
+    const float* image = nullptr;  // [channels, h, w]
+    int64_t channels = 0, h = 0, w = 0;
+    int64_t pad_top = 0, pad_left = 0;
+    int64_t tiles_w = 0, first = 0, count = 0;
+    float* v = nullptr;
+    int64_t xi_stride = 0;
+    float* staging = nullptr;  // winograd_staging_floats() floats
+};
+
+struct WinogradOutputJob {
+    const float* m = nullptr;
+    int64_t xi_stride = 0, ld = 0, rows = 0;
+    const float* bias = nullptr;      // [rows] or null
+    const float* residual = nullptr;  // [rows, out_h, out_w] or null
+    float* y = nullptr;               // [rows, out_h, out_w]
+    int64_t out_h = 0, out_w = 0;
+    int64_t tiles_w = 0, first = 0, count = 0;
+    bool relu = false;
+};
+
+using WinogradInputTransform = void (*)(const WinogradInputJob& job);
+using WinogradOutputTransform = void (*)(const WinogradOutputJob& job);
+
+struct WinogradTileKernels {
+    WinogradInputTransform input;
+    WinogradOutputTransform output;
+};
+
+// Largest block, in tiles, that the transforms accept.
+constexpr int64_t kWinogradMaxBlockTiles = 128;
+
+// Floats before and after the staged rows that whole-vector loads of edge lanes may touch.
+constexpr int64_t kWinogradStagingMargin = 64;
+
+// Staging space the input transform needs for a block (zero-padded input rows of one channel).
+int64_t winograd_staging_floats(int tile, int64_t tiles_w, int64_t block_tiles);
+
+// Kernels of the active ISA for output tiles of m x m, m in {2, 4, 6}.
+WinogradTileKernels winograd_tile_kernels(int tile);
+
+WinogradTileKernels winograd_tile_kernels_scalar(int tile);
+WinogradTileKernels winograd_tile_kernels_avx2_fma(int tile);
+
+}  // namespace cnnengine
