@@ -1,8 +1,9 @@
 """Per-layer convolution speed: cnnengine Conv2d vs torch.nn.functional.conv2d on ResNet-18's
 distinct conv shapes (224x224 input), batch 1, at 1 and 2 threads.
 
-Same random weights and inputs on both sides; cnnengine's weights are packed once beforehand,
-as a loaded model does; PyTorch runs under inference_mode. Each engine runs in its own process
+Same random weights and inputs on both sides; cnnengine's weights are packed once beforehand for
+the algorithm a loaded model picks by default (conv_algorithm.heuristic: Winograd on 3x3
+stride-1 layers), as a loaded model does; PyTorch runs under inference_mode. Each engine runs in its own process
 (see timing.py), in alternating rounds; median (and p90) milliseconds and GFLOP/s over all rounds.
 
     python benchmarks/bench_conv.py
@@ -47,11 +48,15 @@ def worker(engine, threads, batch, repeats):
     if engine == "cnnengine":
         import cnnengine
         from cnnengine import _C
+        from cnnengine.conv_algorithm import heuristic
+        from cnnengine.graph import Node
 
         cnnengine.set_num_threads(threads)
         for name, cin, hw, cout, k, s, p in RESNET18_CONVS:
             x, w, b = layer_tensors(rng, batch, cin, hw, cout, k)
-            conv = _C.Conv2d(w, b, stride=s, padding=p)
+            node = Node(name, "conv2d", ["x"], {"in_channels": cin, "out_channels": cout, "kernel_size": k,
+                                                "stride": s, "padding": p})
+            conv = _C.Conv2d(w, b, stride=s, padding=p, algorithm=heuristic(node, x.shape))
             results[name] = time_calls(lambda: conv.forward(x), repeats)
     else:
         import torch

@@ -22,7 +22,7 @@ WINOGRAD = ("winograd_f23", "winograd_f43", "winograd_f63")
 ALGORITHMS = ("default", "gemm", "gemm_1x1", "gemm_im2col", "depthwise_direct") + WINOGRAD
 
 # Below this many channels on either side the Winograd GEMMs are too thin to pay for the transforms.
-MIN_WINOGRAD_CHANNELS = 16
+MIN_WINOGRAD_CHANNELS = 8
 TIMING_RUNS = 3
 
 Policy = Union[None, str, Dict[str, str]]
@@ -35,16 +35,17 @@ def winograd_applicable(node) -> bool:
 
 
 def heuristic(node, input_shape: Optional[Tuple[int, ...]]) -> str:
-    """The measured rule of thumb: F(4,3) on maps of 14 and more, F(2,3) on smaller ones, GEMM for
-    thin layers (first layers, Cin = 3) and whenever the map size is unknown."""
+    """The measured rule (docs/winograd.md): F(4,3) on maps of 12 and more, F(2,3) on 5 to 11, GEMM
+    on smaller maps, for thin layers (first layers, Cin = 3) and whenever the map size is unknown.
+    F(6,3) wins a few large layers by under 10% and is left to "auto" (its error is 4x F(4,3)'s)."""
     if not winograd_applicable(node) or input_shape is None:
         return "default"
     if min(node.attrs["in_channels"], node.attrs["out_channels"]) < MIN_WINOGRAD_CHANNELS:
         return "default"
     size = min(input_shape[2:])
-    if size >= 14:
+    if size >= 12:
         return "winograd_f43"
-    if size >= 6:
+    if size >= 5:
         return "winograd_f23"
     return "default"
 

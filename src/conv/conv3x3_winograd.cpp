@@ -14,6 +14,7 @@ namespace {
 
 // Budget for one task's V and M blocks: about half of Zen3's 512 KiB L2.
 constexpr int64_t kBlockBytes = 256 * 1024;
+constexpr int64_t kCacheLineFloats = 16;
 // Output-channel ranges are cut in multiples of this many rows (whole micro-tiles).
 constexpr int64_t kMinRowsPerPart = 4 * kGemmMR;
 
@@ -47,10 +48,34 @@ std::vector<float> transform_weights(const Conv2dParams& p, int tile, const floa
     }
 }
 
-// Per-thread scratch for V, M and the staged input rows; it only grows.
+// Per-thread scratch for a task's V and M; it only grows.
 float* task_scratch(int64_t floats) {
     thread_local AlignedBuffer scratch;
     return scratch.reserve(static_cast<size_t>(floats));
+}
+
+// The calling thread's buffer for the zero-padded input of one forward call.
+float* padded_input_scratch(int64_t floats) {
+    thread_local AlignedBuffer scratch;
+    return scratch.reserve(static_cast<size_t>(floats));
+}
+
+// Copies planes [c, h, w] into zero-padded planes [c, padded_h, padded_w] at (pad_top, pad_left),
+// one plane per task, so that every tile's patch lies inside its padded plane.
+void pad_planes(const float* x, int64_t planes, int64_t h, int64_t w, int64_t pad_top, int64_t pad_left,
+                int64_t padded_h, int64_t padded_w, float* out, int threads) {
+    parallel_for(planes, threads, [&](int64_t plane) {
+        const float* src = x + plane * h * w;
+        float* dst = out + plane * padded_h * padded_w;
+        std::fill(dst, dst + pad_top * padded_w, 0.0f);
+        for (int64_t y = 0; y < h; ++y) {
+            float* row = dst + (pad_top + y) * padded_w;
+            std::fill(row, row + pad_left, 0.0f);
+            std::copy(src + y * w, src + (y + 1) * w, row + pad_left);
+            std::fill(row + pad_left + w, row + padded_w, 0.0f);
+        }
+        std::fill(dst + (pad_top + h) * padded_w, dst + padded_h * padded_w, 0.0f);
+    });
 }
 
 }  // namespace
@@ -79,7 +104,7 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const int64_t m = tile_, alpha2 = (m + 2) * (m + 2);
     const int64_t cin = p.in_channels, cout = p.out_channels;
     const int64_t out_h = p.output_h(h), out_w = p.output_w(w);
-    const int64_t tiles_w = ceil_div(out_w, m), tiles = ceil_div(out_h, m) * tiles_w;
+    const int64_t tiles_h = ceil_div(out_h, m), tiles_w = ceil_div(out_w, m), tiles = tiles_h * tiles_w;
 
     // Tile blocks: as large as the L2 budget allows (whole 16-tile panels), split evenly.
     const int64_t floats_per_tile = alpha2 * (cin + cout);
@@ -98,10 +123,17 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const WinogradTileKernels kernels = winograd_tile_kernels(static_cast<int>(m));
     const SgemmUkernel ukernel = active_sgemm_ukernel();
     const int64_t panels = ceil_div(block_tiles, kGemmNR), ld = panels * kGemmNR;
-    const int64_t v_xi_stride = panels * kGemmNR * cin;
-    const int64_t m_xi_stride = rows_per_part * ld;
-    const int64_t staging = winograd_staging_floats(static_cast<int>(m), tiles_w, block_tiles);
+    // The transforms touch all alpha^2 matrices per tile: one extra cache line between them keeps
+    // power-of-two strides from mapping them all onto the same L1 sets.
+    const int64_t v_xi_stride = panels * kGemmNR * cin + kCacheLineFloats;
+    const int64_t m_xi_stride = rows_per_part * ld + kCacheLineFloats;
     const int64_t out_plane = out_h * out_w;
+
+    // Whole tiles only: the padded planes also cover the partial tiles' missing rows and columns.
+    const int64_t padded_h = tiles_h * m + 2, padded_w = tiles_w * m + 2, padded_plane = padded_h * padded_w;
+    float* padded = padded_input_scratch(n * cin * padded_plane + 2 * kWinogradInputMargin) + kWinogradInputMargin;
+    pad_planes(x, n * cin, h, w, p.pad_top, p.pad_left, padded_h, padded_w, padded,
+               threads_for(static_cast<double>(n) * cin * padded_plane, n * cin));
 
     parallel_for(n * blocks * parts, threads, [&](int64_t task) {
         const int64_t part = task % parts, block = task / parts % blocks, b = task / (parts * blocks);
@@ -109,22 +141,19 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         if (row_begin >= row_end) return;
         const int64_t first = block * block_tiles, count = std::min(block_tiles, tiles - first);
 
-        float* v = task_scratch(alpha2 * (v_xi_stride + m_xi_stride) + staging);
+        float* v = task_scratch(alpha2 * (v_xi_stride + m_xi_stride));
         float* products = v + alpha2 * v_xi_stride;
 
         WinogradInputJob in;
-        in.image = x + b * cin * h * w;
+        in.image = padded + b * cin * padded_plane;
         in.channels = cin;
-        in.h = h;
-        in.w = w;
-        in.pad_top = p.pad_top;
-        in.pad_left = p.pad_left;
+        in.plane_stride = padded_plane;
+        in.row_stride = padded_w;
         in.tiles_w = tiles_w;
         in.first = first;
         in.count = count;
         in.v = v;
         in.xi_stride = v_xi_stride;
-        in.staging = products + alpha2 * m_xi_stride;
         kernels.input(in);
 
         const TileEpilogue plain;

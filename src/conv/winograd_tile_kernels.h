@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "conv/winograd_matrices.h"
@@ -31,8 +32,11 @@ constexpr int kPanelTiles = 16;  // NR of the GEMM micro-kernel
 #define CNNENGINE_SHUFFLE8(a, b, ...) __builtin_shuffle(a, b, Vec8i{__VA_ARGS__})
 #endif
 
-inline void load8(Vec8& v, const float* p) { std::memcpy(&v, p, sizeof v); }
-inline void store8(float* p, const Vec8& v) { std::memcpy(p, &v, sizeof v); }
+// Unaligned whole-vector access (one vmovups with AVX2; memcpy may be split into halves that
+// defeat store-to-load forwarding).
+typedef float UnalignedVec8 __attribute__((vector_size(32), aligned(4)));
+inline void load8(Vec8& v, const float* p) { v = *reinterpret_cast<const UnalignedVec8*>(p); }
+inline void store8(float* p, const Vec8& v) { *reinterpret_cast<UnalignedVec8*>(p) = v; }
 
 // out[i * out_stride] = sum_j mat[i][j] * in[j * in_stride], zero terms skipped at compile time.
 template <int Rows, int Cols>
@@ -52,44 +56,39 @@ inline void apply_matrix(const float (&mat)[Rows][Cols], const Vec8* in, int in_
     }
 }
 
-// d[r * A + c] = lane k's patch element (r, c) = base[r * row_stride + k * M + c], k = 0..7.
+// out[c] = lane k's patch element c of one image row = p[k * M + c], k = 0..7, c < M + 2.
 template <int M>
-inline void load_patches(const float* base, int64_t row_stride, Vec8* d) {
-    constexpr int A = M + 2;
-    for (int r = 0; r < A; ++r) {
-        const float* p = base + r * row_stride;
-        Vec8* out = d + r * A;
-        if constexpr (M == 2) {
-            for (int shift = 0; shift < 4; shift += 2) {  // columns 0,1 then 2,3
-                Vec8 a, b;
-                load8(a, p + shift);
-                load8(b, p + shift + 8);
-                out[shift] = CNNENGINE_SHUFFLE8(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
-                out[shift + 1] = CNNENGINE_SHUFFLE8(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+inline void load_patch_row(const float* p, Vec8* out) {
+    if constexpr (M == 2) {
+        for (int shift = 0; shift < 4; shift += 2) {  // columns 0,1 then 2,3
+            Vec8 a, b;
+            load8(a, p + shift);
+            load8(b, p + shift + 8);
+            out[shift] = CNNENGINE_SHUFFLE8(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+            out[shift + 1] = CNNENGINE_SHUFFLE8(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+        }
+    } else if constexpr (M == 4) {
+        for (int shift = 0; shift < 8; shift += 4) {  // columns 0..3 then 4,5
+            Vec8 a, b, c, e;
+            load8(a, p + shift);
+            load8(b, p + shift + 8);
+            load8(c, p + shift + 16);
+            load8(e, p + shift + 24);
+            const Vec8 ab02 = CNNENGINE_SHUFFLE8(a, b, 0, 4, 8, 12, 1, 5, 9, 13);
+            const Vec8 ab13 = CNNENGINE_SHUFFLE8(a, b, 2, 6, 10, 14, 3, 7, 11, 15);
+            const Vec8 ce02 = CNNENGINE_SHUFFLE8(c, e, 0, 4, 8, 12, 1, 5, 9, 13);
+            const Vec8 ce13 = CNNENGINE_SHUFFLE8(c, e, 2, 6, 10, 14, 3, 7, 11, 15);
+            out[shift] = CNNENGINE_SHUFFLE8(ab02, ce02, 0, 1, 2, 3, 8, 9, 10, 11);
+            out[shift + 1] = CNNENGINE_SHUFFLE8(ab02, ce02, 4, 5, 6, 7, 12, 13, 14, 15);
+            if (shift == 0) {
+                out[2] = CNNENGINE_SHUFFLE8(ab13, ce13, 0, 1, 2, 3, 8, 9, 10, 11);
+                out[3] = CNNENGINE_SHUFFLE8(ab13, ce13, 4, 5, 6, 7, 12, 13, 14, 15);
             }
-        } else if constexpr (M == 4) {
-            for (int shift = 0; shift < 8; shift += 4) {  // columns 0..3 then 4,5
-                Vec8 a, b, c, e;
-                load8(a, p + shift);
-                load8(b, p + shift + 8);
-                load8(c, p + shift + 16);
-                load8(e, p + shift + 24);
-                const Vec8 ab02 = CNNENGINE_SHUFFLE8(a, b, 0, 4, 8, 12, 1, 5, 9, 13);
-                const Vec8 ab13 = CNNENGINE_SHUFFLE8(a, b, 2, 6, 10, 14, 3, 7, 11, 15);
-                const Vec8 ce02 = CNNENGINE_SHUFFLE8(c, e, 0, 4, 8, 12, 1, 5, 9, 13);
-                const Vec8 ce13 = CNNENGINE_SHUFFLE8(c, e, 2, 6, 10, 14, 3, 7, 11, 15);
-                out[shift] = CNNENGINE_SHUFFLE8(ab02, ce02, 0, 1, 2, 3, 8, 9, 10, 11);
-                out[shift + 1] = CNNENGINE_SHUFFLE8(ab02, ce02, 4, 5, 6, 7, 12, 13, 14, 15);
-                if (shift == 0) {
-                    out[2] = CNNENGINE_SHUFFLE8(ab13, ce13, 0, 1, 2, 3, 8, 9, 10, 11);
-                    out[3] = CNNENGINE_SHUFFLE8(ab13, ce13, 4, 5, 6, 7, 12, 13, 14, 15);
-                }
-            }
-        } else {
-            for (int c = 0; c < A; ++c) {
-                const float* q = p + c;
-                out[c] = Vec8{q[0], q[M], q[2 * M], q[3 * M], q[4 * M], q[5 * M], q[6 * M], q[7 * M]};
-            }
+        }
+    } else {
+        for (int c = 0; c < M + 2; ++c) {
+            const float* q = p + c;
+            out[c] = Vec8{q[0], q[M], q[2 * M], q[3 * M], q[4 * M], q[5 * M], q[6 * M], q[7 * M]};
         }
     }
 }
@@ -133,53 +132,41 @@ template <int M>
 void input_transform(const WinogradInputJob& job) {
     using W = WinogradMatrices<M>;
     constexpr int A = W::alpha;
-    const int64_t first_row = job.first / job.tiles_w;
-    const int64_t last_row = (job.first + job.count - 1) / job.tiles_w;
-    const int64_t staged_rows = (last_row - first_row) * M + A;
-    const int64_t staged_w = job.tiles_w * M + 2;
-    const int64_t y0 = first_row * M - job.pad_top, x0 = -job.pad_left;
-    const int64_t copy_begin = std::max<int64_t>(0, -x0), copy_end = std::min(staged_w, job.w - x0);
-    float* staging = job.staging + kWinogradStagingMargin;
     const Vec8i lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
-
-    for (int64_t c = 0; c < job.channels; ++c) {
-        // Stage the block's input rows with their zero padding, so the loads need no bounds checks.
-        const float* plane = job.image + c * job.h * job.w;
-        for (int64_t r = 0; r < staged_rows; ++r) {
-            float* row = staging + r * staged_w;
-            const int64_t y = y0 + r;
-            if (y < 0 || y >= job.h || copy_begin >= copy_end) {
-                std::fill(row, row + staged_w, 0.0f);
-                continue;
+    const int64_t lanes_total = (job.count + kLanes - 1) / kLanes * kLanes;
+    for (int64_t g = 0; g < lanes_total; g += kLanes) {
+        // Runs of lanes in one tile row: (first lane, offset in a plane where lane 0 would start
+        // if all lanes lay in that row). Lanes past the block compute garbage no output reads.
+        int64_t run_lane[kLanes], run_offset[kLanes], runs = 0;
+        for_each_row_segment(job.first + g, std::min<int64_t>(kLanes, job.count - g), job.tiles_w,
+                             [&](int64_t k, int64_t t) {
+            run_lane[runs] = k;
+            run_offset[runs++] = t / job.tiles_w * M * job.row_stride + (t % job.tiles_w - k) * M;
+        });
+        float* dst = job.v + (g / kPanelTiles) * job.channels * kPanelTiles + g % kPanelTiles;
+        for (int64_t c = 0; c < job.channels; ++c) {
+            const float* plane = job.image + c * job.plane_stride;
+            Vec8 rows_done[A * A];  // rows_done[r * A + j] = (d B)[r][j]
+            for (int r = 0; r < A; ++r) {
+                Vec8 d[A], run_d[A];
+                load_patch_row<M>(plane + run_offset[0] + r * job.row_stride, d);
+                for (int64_t run = 1; run < runs; ++run) {
+                    load_patch_row<M>(plane + run_offset[run] + r * job.row_stride, run_d);
+                    const Vec8i take = lane_index >= static_cast<int>(run_lane[run]);
+                    for (int e = 0; e < A; ++e)
+                        d[e] = reinterpret_cast<Vec8>((reinterpret_cast<Vec8i>(run_d[e]) & take) |
+                                                      (reinterpret_cast<Vec8i>(d[e]) & ~take));
+                }
+                apply_matrix(W::BT, d, 1, rows_done + r * A, 1);
             }
-            std::fill(row, row + copy_begin, 0.0f);
-            std::memcpy(row + copy_begin, plane + y * job.w + x0 + copy_begin, (copy_end - copy_begin) * sizeof(float));
-            std::fill(row + copy_end, row + staged_w, 0.0f);
-        }
-        for (int64_t g = 0; g < job.count; g += kLanes) {
-            // Lanes past the block compute garbage that no output reads.
-            auto patch_base = [&](int64_t k, int64_t t) {  // where lane 0 would start for lane k's row
-                return staging + (t / job.tiles_w - first_row) * M * staged_w + (t % job.tiles_w - k) * M;
-            };
-            Vec8 d[A * A], segment_d[A * A];
-            load_patches<M>(patch_base(0, job.first + g), staged_w, d);
-            for_each_row_segment(job.first + g, std::min<int64_t>(kLanes, job.count - g), job.tiles_w,
-                                 [&](int64_t k, int64_t t) {
-                if (k == 0) return;  // loaded above
-                load_patches<M>(patch_base(k, t), staged_w, segment_d);
-                const Vec8i take = lane_index >= static_cast<int>(k);
-                for (int e = 0; e < A * A; ++e)
-                    d[e] = reinterpret_cast<Vec8>((reinterpret_cast<Vec8i>(segment_d[e]) & take) |
-                                                  (reinterpret_cast<Vec8i>(d[e]) & ~take));
-            });
-            Vec8 rows_done[A * A], v[A * A];  // rows_done = BT d, v = rows_done B
+            Vec8 v[A];
+            float* out = dst + c * kPanelTiles;
 #pragma GCC unroll 8
-            for (int col = 0; col < A; ++col) apply_matrix(W::BT, d + col, A, rows_done + col, A);
+            for (int j = 0; j < A; ++j) {  // column j of BT (d B)
+                apply_matrix(W::BT, rows_done + j, A, v, 1);
 #pragma GCC unroll 8
-            for (int i = 0; i < A; ++i) apply_matrix(W::BT, rows_done + i * A, 1, v + i * A, 1);
-            float* dst = job.v + (g / kPanelTiles) * job.channels * kPanelTiles + c * kPanelTiles + g % kPanelTiles;
-#pragma GCC unroll 8
-            for (int xi = 0; xi < A * A; ++xi) store8(dst + xi * job.xi_stride, v[xi]);
+                for (int i = 0; i < A; ++i) store8(out + (i * A + j) * job.xi_stride, v[i]);
+            }
         }
     }
 }
@@ -195,13 +182,16 @@ void output_transform(const WinogradOutputJob& job) {
         const float* residual = job.residual ? job.residual + row * plane : nullptr;
         for (int64_t g = 0; g < job.count; g += kLanes) {
             const float* src = job.m + row * job.ld + g;
-            Vec8 mv[A * A], half[A * M], out[M * M];
+            Vec8 half[A * M], out[M * M];  // half = M A, out = AT M A
 #pragma GCC unroll 8
-            for (int xi = 0; xi < A * A; ++xi) load8(mv[xi], src + xi * job.xi_stride);
+            for (int i = 0; i < A; ++i) {
+                Vec8 mv[A];
 #pragma GCC unroll 8
-            for (int i = 0; i < A; ++i) apply_matrix(W::AT, mv + i * A, 1, half + i * M, 1);  // M A
+                for (int j = 0; j < A; ++j) load8(mv[j], src + (i * A + j) * job.xi_stride);
+                apply_matrix(W::AT, mv, 1, half + i * M, 1);
+            }
 #pragma GCC unroll 8
-            for (int c = 0; c < M; ++c) apply_matrix(W::AT, half + c, M, out + c, M);  // AT (M A)
+            for (int c = 0; c < M; ++c) apply_matrix(W::AT, half + c, M, out + c, M);
 #pragma GCC unroll 8
             for (int e = 0; e < M * M; ++e) out[e] += bias;
             float rows[M][kLanes * M];

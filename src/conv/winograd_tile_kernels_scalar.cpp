@@ -13,9 +13,4 @@ WinogradTileKernels winograd_tile_kernels(int tile) {
     return winograd_tile_kernels_scalar(tile);
 }
 
-int64_t winograd_staging_floats(int tile, int64_t tiles_w, int64_t block_tiles) {
-    const int64_t tile_rows = (block_tiles + tiles_w - 1) / tiles_w + 1;  // a block may straddle one more row
-    return (tile_rows * tile + 2) * (tiles_w * tile + 2) + 2 * kWinogradStagingMargin;
-}
-
 }  // namespace cnnengine

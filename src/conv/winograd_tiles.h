@@ -14,14 +14,15 @@
 
 namespace cnnengine {
 
+// The input arrives already zero-padded (winograd_padded_input): tile (ty, tx)'s patch starts at
+// image + ty * m * row_stride + tx * m of each channel plane, and vector loads of the lanes past a
+// row's last tile may read up to kWinogradInputMargin floats before or after the planes.
 struct WinogradInputJob {
-    const float* image = nullptr;  // [channels, h, w]
-    int64_t channels = 0, h = 0, w = 0;
-    int64_t pad_top = 0, pad_left = 0;
+    const float* image = nullptr;  // [channels, plane_stride]
+    int64_t channels = 0, plane_stride = 0, row_stride = 0;
     int64_t tiles_w = 0, first = 0, count = 0;
     float* v = nullptr;
     int64_t xi_stride = 0;
-    float* staging = nullptr;  // winograd_staging_floats() floats
 };
 
 struct WinogradOutputJob {
@@ -46,11 +47,7 @@ struct WinogradTileKernels {
 // Largest block, in tiles, that the transforms accept.
 constexpr int64_t kWinogradMaxBlockTiles = 128;
 
-// Floats before and after the staged rows that whole-vector loads of edge lanes may touch.
-constexpr int64_t kWinogradStagingMargin = 64;
-
-// Staging space the input transform needs for a block (zero-padded input rows of one channel).
-int64_t winograd_staging_floats(int tile, int64_t tiles_w, int64_t block_tiles);
+constexpr int64_t kWinogradInputMargin = 64;
 
 // Kernels of the active ISA for output tiles of m x m, m in {2, 4, 6}.
 WinogradTileKernels winograd_tile_kernels(int tile);

@@ -13,7 +13,7 @@ from cnnengine import _C
 
 TILES = {"winograd_f23": 2, "winograd_f43": 4, "winograd_f63": 6}
 TWIN_RTOL = {"winograd_f23": 2e-6, "winograd_f43": 1e-5, "winograd_f63": 3e-5}
-FLOAT64_RTOL = {"winograd_f23": 1e-5, "winograd_f43": 1e-4, "winograd_f63": 5e-4}
+FLOAT64_RTOL = {"winograd_f23": 1e-5, "winograd_f43": 1e-4, "winograd_f63": 2e-4}
 
 # (batch, cin, h, w, cout, padding)
 SHAPES = [
