@@ -15,6 +15,8 @@ namespace {
 // Budget for one task's V and M blocks: about half of Zen3's 512 KiB L2.
 constexpr int64_t kBlockBytes = 256 * 1024;
 constexpr int64_t kCacheLineFloats = 16;
+// Transformed weights (all alpha^2 matrices) above this size stream from memory on every block.
+constexpr int64_t kBigWeightBytes = 4 * 1024 * 1024;
 // Output-channel ranges are cut in multiples of this many rows (whole micro-tiles).
 constexpr int64_t kMinRowsPerPart = 4 * kGemmMR;
 
@@ -106,18 +108,22 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const int64_t out_h = p.output_h(h), out_w = p.output_w(w);
     const int64_t tiles_h = ceil_div(out_h, m), tiles_w = ceil_div(out_w, m), tiles = tiles_h * tiles_w;
 
-    // Tile blocks: as large as the L2 budget allows (whole 16-tile panels), split evenly.
-    const int64_t floats_per_tile = alpha2 * (cin + cout);
-    const int64_t max_block = std::clamp<int64_t>(kBlockBytes / (4 * floats_per_tile) / 16 * 16, 16,
-                                                  kWinogradMaxBlockTiles);
-    const int64_t blocks = ceil_div(tiles, max_block);
-    const int64_t block_tiles = ceil_div(tiles, blocks);
+    // Tile blocks (over all images): as large as the L2 budget allows for V and M, in whole 16-tile
+    // panels, split evenly. U is read once per block, so when it is far larger than the caches
+    // (deep layers) blocks grow until U's traffic per tile is about V's and M's, in L3.
+    const int64_t total_tiles = n * tiles;
+    const int64_t l2_block = kBlockBytes / (4 * alpha2 * (cin + cout));
+    const bool big_weights = 4 * alpha2 * cin * cout > kBigWeightBytes;
+    const int64_t wanted = big_weights ? std::max(l2_block, cin * cout / (2 * (cin + cout))) : l2_block;
+    const int64_t max_block = std::clamp<int64_t>(wanted / kGemmNR * kGemmNR, kGemmNR, kWinogradMaxBlockTiles);
+    const int64_t blocks = ceil_div(total_tiles, max_block);
+    const int64_t block_tiles = ceil_div(total_tiles, blocks);
 
-    const double macs = static_cast<double>(n) * tiles * alpha2 * cout * cin;
-    const int threads = threads_for(macs, n * blocks * ceil_div(cout, kGemmMR));
+    const double macs = static_cast<double>(total_tiles) * alpha2 * cout * cin;
+    const int threads = threads_for(macs, blocks * ceil_div(cout, kGemmMR));
     // Few blocks (small maps): also split the output channels, redoing the cheap input transform.
     const int64_t max_parts = std::max<int64_t>(1, cout / kMinRowsPerPart);
-    const int64_t parts = std::clamp<int64_t>(ceil_div(2 * threads, n * blocks), 1, max_parts);
+    const int64_t parts = threads == 1 ? 1 : std::clamp<int64_t>(ceil_div(2 * threads, blocks), 1, max_parts);
     const int64_t rows_per_part = ceil_div(ceil_div(cout, parts), kGemmMR) * kGemmMR;
 
     const WinogradTileKernels kernels = winograd_tile_kernels(static_cast<int>(m));
@@ -135,20 +141,22 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     pad_planes(x, n * cin, h, w, p.pad_top, p.pad_left, padded_h, padded_w, padded,
                threads_for(static_cast<double>(n) * cin * padded_plane, n * cin));
 
-    parallel_for(n * blocks * parts, threads, [&](int64_t task) {
-        const int64_t part = task % parts, block = task / parts % blocks, b = task / (parts * blocks);
+    parallel_for(blocks * parts, threads, [&](int64_t task) {
+        const int64_t part = task % parts, block = task / parts;
         const int64_t row_begin = part * rows_per_part, row_end = std::min(cout, row_begin + rows_per_part);
         if (row_begin >= row_end) return;
-        const int64_t first = block * block_tiles, count = std::min(block_tiles, tiles - first);
+        const int64_t first = block * block_tiles, count = std::min(block_tiles, total_tiles - first);
 
         float* v = task_scratch(alpha2 * (v_xi_stride + m_xi_stride));
         float* products = v + alpha2 * v_xi_stride;
 
         WinogradInputJob in;
-        in.image = padded + b * cin * padded_plane;
+        in.input = padded;
         in.channels = cin;
+        in.image_stride = cin * padded_plane;
         in.plane_stride = padded_plane;
         in.row_stride = padded_w;
+        in.tiles_per_image = tiles;
         in.tiles_w = tiles_w;
         in.first = first;
         in.count = count;
@@ -156,16 +164,17 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         in.xi_stride = v_xi_stride;
         kernels.input(in);
 
+        // Each A panel of U is used for all of the block's columns while it is in L1.
         const TileEpilogue plain;
         for (int64_t xi = 0; xi < alpha2; ++xi) {
             const PackedA& u = transformed_[xi];
-            for (int64_t col = 0; col < count; col += kGemmNR) {
-                const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, count - col));
-                const float* b_panel = v + xi * v_xi_stride + col * cin;
-                for (int64_t row = row_begin; row < row_end; row += kGemmMR) {
-                    const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
-                    float* c = products + xi * m_xi_stride + (row - row_begin) * ld + col;
-                    ukernel(cin, u.panel(row / kGemmMR, 0), b_panel, c, ld, mr, nr, plain);
+            for (int64_t row = row_begin; row < row_end; row += kGemmMR) {
+                const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
+                const float* a_panel = u.panel(row / kGemmMR, 0);
+                float* c_row = products + xi * m_xi_stride + (row - row_begin) * ld;
+                for (int64_t col = 0; col < count; col += kGemmNR) {
+                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, count - col));
+                    ukernel(cin, a_panel, v + xi * v_xi_stride + col * cin, c_row + col, ld, mr, nr, plain);
                 }
             }
         }
@@ -176,11 +185,13 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         out.ld = ld;
         out.rows = row_end - row_begin;
         out.bias = bias ? bias + row_begin : nullptr;
-        const int64_t out_offset = (b * cout + row_begin) * out_plane;
+        const int64_t out_offset = row_begin * out_plane;
         out.residual = residual ? residual + out_offset : nullptr;
         out.y = y + out_offset;
+        out.image_stride = cout * out_plane;
         out.out_h = out_h;
         out.out_w = out_w;
+        out.tiles_per_image = tiles;
         out.tiles_w = tiles_w;
         out.first = first;
         out.count = count;

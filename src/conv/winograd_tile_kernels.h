@@ -118,7 +118,7 @@ inline void interleave_tiles(const Vec8* out, float (*rows)[kLanes * M]) {
 }
 
 // Splits the lanes of a group (tiles first_tile .. first_tile + lanes - 1) into runs that share a
-// tile row; calls segment(first lane of the run, its tile) for each run, in order.
+// tile row (and so an image); calls segment(first lane of the run, its tile) for each, in order.
 template <class Segment>
 inline void for_each_row_segment(int64_t first_tile, int64_t lanes, int64_t tiles_w, Segment&& segment) {
     for (int64_t k = 0; k < lanes;) {
@@ -135,17 +135,19 @@ void input_transform(const WinogradInputJob& job) {
     const Vec8i lane_index = {0, 1, 2, 3, 4, 5, 6, 7};
     const int64_t lanes_total = (job.count + kLanes - 1) / kLanes * kLanes;
     for (int64_t g = 0; g < lanes_total; g += kLanes) {
-        // Runs of lanes in one tile row: (first lane, offset in a plane where lane 0 would start
+        // Runs of lanes in one tile row: (first lane, offset of channel 0 where lane 0 would start
         // if all lanes lay in that row). Lanes past the block compute garbage no output reads.
         int64_t run_lane[kLanes], run_offset[kLanes], runs = 0;
         for_each_row_segment(job.first + g, std::min<int64_t>(kLanes, job.count - g), job.tiles_w,
                              [&](int64_t k, int64_t t) {
+            const int64_t u = t % job.tiles_per_image;
             run_lane[runs] = k;
-            run_offset[runs++] = t / job.tiles_w * M * job.row_stride + (t % job.tiles_w - k) * M;
+            run_offset[runs++] = t / job.tiles_per_image * job.image_stride +
+                                 u / job.tiles_w * M * job.row_stride + (u % job.tiles_w - k) * M;
         });
         float* dst = job.v + (g / kPanelTiles) * job.channels * kPanelTiles + g % kPanelTiles;
         for (int64_t c = 0; c < job.channels; ++c) {
-            const float* plane = job.image + c * job.plane_stride;
+            const float* plane = job.input + c * job.plane_stride;
             Vec8 rows_done[A * A];  // rows_done[r * A + j] = (d B)[r][j]
             for (int r = 0; r < A; ++r) {
                 Vec8 d[A], run_d[A];
@@ -179,7 +181,7 @@ void output_transform(const WinogradOutputJob& job) {
     for (int64_t row = 0; row < job.rows; ++row) {
         const float bias = job.bias ? job.bias[row] : 0.0f;
         float* y = job.y + row * plane;
-        const float* residual = job.residual ? job.residual + row * plane : nullptr;
+        const float* residual = job.residual ? job.residual + row * plane : nullptr;  // y's twin
         for (int64_t g = 0; g < job.count; g += kLanes) {
             const float* src = job.m + row * job.ld + g;
             Vec8 half[A * M], out[M * M];  // half = M A, out = AT M A
@@ -198,13 +200,14 @@ void output_transform(const WinogradOutputJob& job) {
             interleave_tiles<M>(out, rows);
             const int64_t lanes = std::min<int64_t>(kLanes, job.count - g);
             for_each_row_segment(job.first + g, lanes, job.tiles_w, [&](int64_t k, int64_t t) {
-                const int64_t oy = t / job.tiles_w * M, ox = t % job.tiles_w * M;
-                const int64_t tiles_here = std::min(lanes - k, job.tiles_w - t % job.tiles_w);
+                const int64_t u = t % job.tiles_per_image;
+                const int64_t oy = u / job.tiles_w * M, ox = u % job.tiles_w * M;
+                const int64_t tiles_here = std::min(lanes - k, job.tiles_w - u % job.tiles_w);
                 const int64_t height = std::min<int64_t>(M, job.out_h - oy);
                 const int64_t width = std::min(tiles_here * M, job.out_w - ox);
                 for (int64_t r = 0; r < height; ++r) {
                     const float* values = rows[r] + k * M;
-                    const int64_t at = (oy + r) * job.out_w + ox;
+                    const int64_t at = t / job.tiles_per_image * job.image_stride + (oy + r) * job.out_w + ox;
                     float* dst = y + at;
                     for (int64_t i = 0; i < width; ++i) {
                         float value = values[i];

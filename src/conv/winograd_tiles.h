@@ -1,6 +1,8 @@
 // The per-tile halves of Winograd convolution (conv3x3_winograd.h), dispatched by ISA and tile size.
-// Tiles of one image are numbered row-major over the output: tile t covers output rows
-// [(t / tiles_w) * m, +m) and columns [(t % tiles_w) * m, +m); a block is `count` tiles from `first`.
+// Tiles are numbered image by image, row-major over each output: tile t is in image
+// t / tiles_per_image, and its number there, u = t % tiles_per_image, covers output rows
+// [(u / tiles_w) * m, +m) and columns [(u % tiles_w) * m, +m); a block is `count` tiles from
+// `first`, and may span images.
 //
 // Input transform: V = BT d B for every tile of the block and every channel, written straight into
 // the GEMM's packed-B layout: one block of NR(16)-tile panels per matrix element xi = i*alpha + j:
@@ -14,25 +16,26 @@
 
 namespace cnnengine {
 
-// The input arrives already zero-padded (winograd_padded_input): tile (ty, tx)'s patch starts at
-// image + ty * m * row_stride + tx * m of each channel plane, and vector loads of the lanes past a
-// row's last tile may read up to kWinogradInputMargin floats before or after the planes.
+// The input arrives already zero-padded: the patch of tile (ty, tx) of image b starts at
+// input + b * image_stride + ty * m * row_stride + tx * m of each channel plane, and vector loads
+// of the lanes past a row's last tile may read up to kWinogradInputMargin floats beyond the planes.
 struct WinogradInputJob {
-    const float* image = nullptr;  // [channels, plane_stride]
-    int64_t channels = 0, plane_stride = 0, row_stride = 0;
-    int64_t tiles_w = 0, first = 0, count = 0;
+    const float* input = nullptr;  // [images, channels, plane_stride]
+    int64_t channels = 0, image_stride = 0, plane_stride = 0, row_stride = 0;
+    int64_t tiles_per_image = 0, tiles_w = 0, first = 0, count = 0;
     float* v = nullptr;
     int64_t xi_stride = 0;
 };
 
+// y and residual point at the job's first output channel of image 0.
 struct WinogradOutputJob {
     const float* m = nullptr;
     int64_t xi_stride = 0, ld = 0, rows = 0;
     const float* bias = nullptr;      // [rows] or null
-    const float* residual = nullptr;  // [rows, out_h, out_w] or null
-    float* y = nullptr;               // [rows, out_h, out_w]
-    int64_t out_h = 0, out_w = 0;
-    int64_t tiles_w = 0, first = 0, count = 0;
+    const float* residual = nullptr;  // like y, or null
+    float* y = nullptr;               // image b, channel r at y + b * image_stride + r * out_h * out_w
+    int64_t image_stride = 0, out_h = 0, out_w = 0;
+    int64_t tiles_per_image = 0, tiles_w = 0, first = 0, count = 0;
     bool relu = false;
 };
 
