@@ -49,8 +49,8 @@ def predict_images(model, source, out, *, top: int = 5, embeddings: bool = False
     engine: "ray" (map_batches on an actor pool; connects to `ray_address`, or starts a local Ray
       when none is running), "local" (a thread pool in this process), "auto": Ray when it is
       installed or a Dataset/address is given, else local.
-    workers x threads: parallel workers (Ray actors or threads) x engine threads each. Defaults:
-      local 1 x all cores; Ray 1 thread per actor and one actor per CPU of the cluster.
+    workers x threads: parallel workers (Ray actors or threads) x engine threads each. Defaults: one
+      thread per worker and one worker per CPU (of this machine, or of the Ray cluster).
     """
     graph = _graph_of(model)
     outputs = Outputs(top=top, embeddings=embeddings, raw=raw)
@@ -70,16 +70,17 @@ def predict_images(model, source, out, *, top: int = 5, embeddings: bool = False
     start = time.perf_counter()
     try:
         if engine == "local":
-            threads = threads or max(1, (os.cpu_count() or 1) // (workers or 1))
+            workers, threads = _workers_and_threads(os.cpu_count() or 1, workers, threads)
             with _progress(len(todo), progress) as update:
-                run_local(BatchPredictor(graph, outputs), [paths[i] for i in todo], todo, batch_size, workers or 1, threads,
-                          writer.add, update)
+                run_local(BatchPredictor(graph, outputs), [paths[i] for i in todo], todo, batch_size, workers,
+                          threads, writer.add, update)
         elif is_dataset or todo:
             from cnnengine.batch.ray_runner import run_on_ray
 
-            with _ray_session(ray_address):
+            with _ray_session(ray_address) as ray:
+                workers, threads = _workers_and_threads(int(ray.cluster_resources().get("CPU", 1)), workers, threads)
                 ray_source = source if is_dataset else ([paths[i] for i in todo], todo)
-                run_on_ray(graph, outputs, ray_source, batch_size, workers, threads or 1, writer.add,
+                run_on_ray(graph, outputs, ray_source, batch_size, workers, threads, writer.add,
                            path_column, skip=done if is_dataset else frozenset())
     finally:
         writer.flush()  # every finished row is kept, even when the job stops early
@@ -87,6 +88,13 @@ def predict_images(model, source, out, *, top: int = 5, embeddings: bool = False
         skipped = len(done)  # a Dataset is not counted up front: report what resume could skip
     return BatchReport(engine, writer.rows_written, writer.failures_written, skipped,
                        time.perf_counter() - start, writer.directory)
+
+
+def _workers_and_threads(cpus: int, workers: Optional[int], threads: Optional[int]):
+    """Defaults: one engine thread per worker, one worker per CPU; given one, the other fills the CPUs."""
+    if threads is None:
+        threads = max(1, cpus // workers) if workers else 1
+    return workers or max(1, cpus // threads), threads
 
 
 def _graph_of(model) -> Graph:
@@ -151,7 +159,7 @@ class _ray_session:
         if not ray.is_initialized():
             ray.init(address=self.address, log_to_driver=False)
             self.started = True
-        return self
+        return ray
 
     def __exit__(self, *exc):
         if self.started:

@@ -72,12 +72,12 @@ def image_recipe(graph: Graph) -> dict:
 class BatchPredictor:
     """Callable on (paths, indices) -> pyarrow.Table. Thread-safe: Model.predict may run concurrently."""
 
-    def __init__(self, graph: Graph, outputs: Outputs, num_threads: Optional[int] = None):
+    def __init__(self, graph: Graph, outputs: Outputs):
         self.outputs = outputs
         self.schema = outputs.schema()
         graph = prediction_graph(graph, outputs)
         self.recipe = image_recipe(graph)
-        self.model = Model(graph, num_threads=num_threads)
+        self.model = Model(graph)  # engine threads: set process-wide by the runner (local job, Ray actor)
         self.labels = graph.metadata.get("labels")
 
     def __call__(self, paths: Sequence[str], indices: Sequence[Optional[int]]):
@@ -90,7 +90,7 @@ class BatchPredictor:
         for i, path in enumerate(paths):
             try:
                 arrays[i] = preprocess_image(load_image(path), self.recipe, path)
-            except Exception as error:  # noqa: BLE001 - one bad file must not end a million-image job
+            except Exception as error:  # one bad file must not end a million-image job: record why, go on
                 rows["error"][i] = _reason(error)
                 continue
             groups.setdefault(arrays[i].shape, []).append(i)

@@ -3,7 +3,7 @@ on an actor pool. Each actor builds the Model once from the graph (sent once thr
 store, so workers need no shared filesystem for the model), decodes and preprocesses its images with
 the stored recipe, and runs batched predict on `num_cpus` = engine threads: no oversubscription.
 Result tables stream back to the driver, which writes the Parquet parts (output.py)."""
-from typing import Callable, List, Optional
+from typing import Callable, List
 
 from cnnengine.batch.predictor import BatchPredictor, Outputs
 from cnnengine.errors import InputError
@@ -14,50 +14,45 @@ MAX_ROWS_PER_BLOCK = 1024
 class _RayPredictor:
     """The actor: one BatchPredictor per worker process, owning the process's engine threads."""
 
-    def __init__(self, graph, outputs: Outputs, threads: int, path_column: str, skip=frozenset()):
+    def __init__(self, graph_ref, skip_ref, outputs: Outputs, threads: int, path_column: str, index_column):
         import ray
 
         from cnnengine.runtime import set_num_threads
 
         set_num_threads(threads)
-        if isinstance(graph, ray.ObjectRef):
-            graph = ray.get(graph)
-        if isinstance(skip, ray.ObjectRef):
-            skip = ray.get(skip)
-        self.predictor = BatchPredictor(graph, outputs)
-        self.path_column = path_column
-        self.skip = skip
+        self.predictor = BatchPredictor(ray.get(graph_ref), outputs)
+        self.skip = ray.get(skip_ref)
+        self.path_column, self.index_column = path_column, index_column
 
     def __call__(self, batch):
         paths = batch.column(self.path_column).to_pylist()
-        indices = batch.column("index").to_pylist() if "index" in batch.column_names else [None] * len(paths)
+        indices = batch.column(self.index_column).to_pylist() if self.index_column else [None] * len(paths)
         if self.skip:
             kept = [i for i, path in enumerate(paths) if path not in self.skip]
             paths, indices = [paths[i] for i in kept], [indices[i] for i in kept]
         return self.predictor(paths, indices)
 
 
-def run_on_ray(graph, outputs: Outputs, source, batch_size: int, workers: Optional[int], threads: int,
+def run_on_ray(graph, outputs: Outputs, source, batch_size: int, workers: int, threads: int,
                on_table: Callable, path_column: str = "path", skip=frozenset()) -> None:
-    """Runs the job on the connected Ray cluster. `source`: (paths, indices) resolved by the driver,
-    or a ray.data.Dataset with a `path_column`; `skip`: paths to drop (resume of a Dataset source)."""
+    """Runs the job on the connected Ray cluster: `workers` actors with `threads` CPUs each.
+    `source`: (paths, indices) resolved by the driver, or a ray.data.Dataset with a `path_column`
+    (any other columns are ignored); `skip`: paths to drop (resume of a Dataset source)."""
     import ray
 
-    if workers is None:
-        workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // threads)
     if isinstance(source, tuple):
-        dataset, path_column = paths_dataset(*source, rows_per_block=_rows_per_block(len(source[0]), batch_size,
-                                                                                     workers)), "path"
+        rows_per_block = _rows_per_block(len(source[0]), batch_size, workers)
+        dataset, path_column, index_column = paths_dataset(*source, rows_per_block), "path", "index"
     else:
-        dataset = source
+        dataset, index_column = source, None
         if path_column not in dataset.columns():
             raise InputError(f"the dataset has no column {path_column!r} of image paths "
                              f"(columns: {dataset.columns()})")
     results = dataset.map_batches(
         _RayPredictor, batch_format="pyarrow", batch_size=batch_size, num_cpus=threads,
         compute=ray.data.ActorPoolStrategy(size=workers),
-        fn_constructor_kwargs={"graph": ray.put(graph), "outputs": outputs, "threads": threads,
-                               "path_column": path_column, "skip": ray.put(frozenset(skip)) if skip else skip})
+        fn_constructor_kwargs={"graph_ref": ray.put(graph), "skip_ref": ray.put(frozenset(skip)), "outputs": outputs,
+                               "threads": threads, "path_column": path_column, "index_column": index_column})
     for table in results.iter_batches(batch_size=None, batch_format="pyarrow"):
         on_table(table)
 

@@ -2,11 +2,14 @@
 interrupted run, the output manifest, and argument checks."""
 import os
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from batch_checks import NUM_GOOD, assert_matches_reference
 from cnnengine.batch import BatchPredictor, predict_images, read_results
 from cnnengine.batch.output import MANIFEST
+from cnnengine import GraphBuilder, Model
 from cnnengine.errors import InputError
 
 
@@ -102,3 +105,32 @@ def test_model_without_recipe_is_refused(pyarrow, graph, image_paths, tmp_path):
     bare.metadata = {k: v for k, v in graph.metadata.items() if k != "preprocessing"}
     with pytest.raises(InputError, match="no preprocessing recipe"):
         predict_images(bare, image_paths, tmp_path / "out", engine="local")
+
+
+@pytest.mark.parametrize("cpus, workers, threads, expected", [
+    (2, None, None, (2, 1)), (8, 2, None, (2, 4)), (8, None, 2, (4, 2)), (1, None, 4, (1, 4)), (4, 3, 3, (3, 3))])
+def test_workers_and_threads_default_to_one_thread_per_cpu(cpus, workers, threads, expected):
+    from cnnengine.batch.job import _workers_and_threads
+
+    assert _workers_and_threads(cpus, workers, threads) == expected
+
+
+def test_images_of_other_sizes_run_apart_and_misfits_fail_alone(pyarrow, tmp_path):
+    """A recipe without a crop keeps each image's size: each size runs as its own batch, and a size
+    the network refuses (fixed 8 x 8 input here) fails only its own images."""
+    builder = GraphBuilder("fixed8", input_shape=(3, 8, 8), seed=0)
+    logits = builder.linear(builder.flatten(builder.conv2d(builder.input, 4, 3, padding=1)), 3)
+    graph = builder.build(outputs=[logits], metadata={"preprocessing": {"mean": [0.5] * 3, "std": [0.25] * 3}})
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, size in enumerate([8, 9, 8, 8, 12]):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(paths[-1])
+    predict_images(graph, paths, tmp_path / "out", top=0, raw=True, engine="local", batch_size=5, threads=1)
+    rows = read_results(tmp_path / "out").to_pylist()
+    for path, row in zip(paths, rows):
+        if Image.open(path).size == (8, 8):
+            assert row["error"] is None
+            np.testing.assert_allclose(row["output"], Model(graph).predict(path)[0], rtol=1e-5, atol=1e-6)
+        else:
+            assert row["output"] is None and "must be N x 3 x 8 x 8 float32" in row["error"]
