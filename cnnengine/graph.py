@@ -107,10 +107,12 @@ class Graph:
     def with_outputs(self, outputs: Sequence[str]) -> "Graph":
         """The same network (parameters shared, not copied) computing `outputs`, which may be any
         node tensors: the executor then prunes what they do not need and fuses nothing across them."""
+        if not outputs:
+            raise GraphError(f"graph '{self.name}': no outputs given")
         produced = {node.name for node in self.nodes}
         missing = [name for name in outputs if name not in produced]
-        if missing or not outputs:
-            raise GraphError(f"graph '{self.name}': {missing or 'no outputs'} are not node tensors")
+        if missing:
+            raise GraphError(f"graph '{self.name}': {missing} are not tensors of its nodes")
         return Graph(self.name, self.inputs, self.nodes, outputs, self.params, self.metadata)
 
     def penultimate_tensor(self) -> str:

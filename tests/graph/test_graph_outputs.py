@@ -37,7 +37,7 @@ def test_with_outputs_refuses_unknown_tensors():
     graph = small_classifier()
     with pytest.raises(GraphError, match="nope"):
         graph.with_outputs(["nope"])
-    with pytest.raises(GraphError, match="no outputs"):
+    with pytest.raises(GraphError, match="no outputs given"):
         graph.with_outputs([])
     with pytest.raises(GraphError, match="input"):
         graph.with_outputs(["input"])
