@@ -3,6 +3,8 @@
     cnnengine convert --torchvision resnet18 [--weights IMAGENET1K_V1] [--num-classes N] OUT.npz
     cnnengine predict MODEL IMAGE... [--top 5] [--threads N]
     cnnengine info MODEL
+    cnnengine batch-predict MODEL 'images/**/*.jpg' --out preds.parquet [--top 5] [--embeddings] [--raw]
+              [--ray-address auto|ADDRESS | --local] [--batch-size N] [--workers N] [--threads N]
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -56,6 +58,24 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a model file")
     info.add_argument("model", metavar="MODEL", help="model file (.npz)")
     info.set_defaults(run=_info)
+
+    batch = commands.add_parser("batch-predict", help="predict over an image collection, results to Parquet "
+                                                      "(on Ray when installed, else in-process)")
+    batch.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    batch.add_argument("sources", metavar="SOURCE", nargs="+",
+                       help="a glob (quote it), a directory, a .parquet/.csv file of paths, or image files")
+    batch.add_argument("--out", required=True, help="output directory of Parquet parts; re-running resumes")
+    batch.add_argument("--top", type=_non_negative, default=5, metavar="K", help="top-k classes (0: none; default 5)")
+    batch.add_argument("--embeddings", action="store_true", help="also write the penultimate layer's output")
+    batch.add_argument("--raw", action="store_true", help="also write the raw network outputs")
+    engine = batch.add_mutually_exclusive_group()
+    engine.add_argument("--ray-address", metavar="ADDRESS", help="Ray cluster to run on ('auto': the running one)")
+    engine.add_argument("--local", action="store_true", help="run in this process with a thread pool, not on Ray")
+    batch.add_argument("--batch-size", type=_positive, default=16, metavar="N", help="images per predict call")
+    batch.add_argument("--workers", type=_positive, metavar="N", help="Ray actors or local threads")
+    batch.add_argument("--threads", type=_positive, metavar="N", help="engine threads per worker")
+    batch.add_argument("--column", default="path", help="column of image paths in a table source (default path)")
+    batch.set_defaults(run=_batch_predict)
     return parser
 
 
@@ -67,6 +87,10 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
+
+
+def _non_negative(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive(text)
 
 
 def _convert(args) -> int:
@@ -111,6 +135,21 @@ def _info(args) -> int:
     print(f"preprocessing: {json.dumps(recipe, sort_keys=True) if recipe else 'none (give float32 N x C x H x W arrays)'}")
     print()
     print(model.summary())
+    return 0
+
+
+def _batch_predict(args) -> int:
+    from cnnengine.batch import predict_images
+    from cnnengine.batch.sources import resolve_paths
+
+    # Several SOURCEs (e.g. a glob the shell expanded) are each resolved and joined in order.
+    source = args.sources[0] if len(args.sources) == 1 else \
+        [path for source in args.sources for path in resolve_paths(source, args.column)]
+    report = predict_images(args.model, source, args.out, top=args.top, embeddings=args.embeddings, raw=args.raw,
+                            engine="local" if args.local else "auto", ray_address=args.ray_address,
+                            batch_size=args.batch_size, workers=args.workers, threads=args.threads,
+                            path_column=args.column, progress=True)
+    print(report.summary())
     return 0
 
 

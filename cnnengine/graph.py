@@ -104,6 +104,29 @@ class Graph:
         if problems:
             raise GraphError(f"graph '{self.name}': {len(problems)} parameter problem(s):\n  " + "\n  ".join(problems))
 
+    def with_outputs(self, outputs: Sequence[str]) -> "Graph":
+        """The same network (parameters shared, not copied) computing `outputs`, which may be any
+        node tensors: the executor then prunes what they do not need and fuses nothing across them."""
+        if not outputs:
+            raise GraphError(f"graph '{self.name}': no outputs given")
+        produced = {node.name for node in self.nodes}
+        missing = [name for name in outputs if name not in produced]
+        if missing:
+            raise GraphError(f"graph '{self.name}': {missing} are not tensors of its nodes")
+        return Graph(self.name, self.inputs, self.nodes, outputs, self.params, self.metadata)
+
+    def penultimate_tensor(self) -> str:
+        """The tensor the last layer with parameters reads on the way to the first output: the
+        features (embeddings) a classifier's final layer maps to its logits (ResNet's flattened
+        global pool, VGG's last hidden ReLU). Parameterless tail nodes (softmax, flatten) are skipped."""
+        producers = {node.name: node for node in self.nodes}
+        node = producers.get(self.outputs[0])
+        while node is not None and not node.params:
+            node = producers.get(node.inputs[0])
+        if node is None:
+            raise GraphError(f"graph '{self.name}': no layer with parameters produces output '{self.outputs[0]}'")
+        return node.inputs[0]
+
     # -- shapes ----------------------------------------------------------------------------
     def infer_shapes(self, input_shapes: Dict[str, Tuple[int, ...]], nodes: Optional[Sequence[Node]] = None):
         """Full shape of every tensor for concrete input shapes (batch included)."""

@@ -23,6 +23,12 @@ Overlap overlap(const py::array& a, const py::array& b) {
     return a0 == b0 && a1 == b1 ? Overlap::same : Overlap::partial;
 }
 
+// Native float32, compared by value: arrays that went through pickle or Ray's object store carry
+// an equal dtype that is not numpy's float32 singleton.
+bool is_float32(const py::array& array) {
+    return py::detail::npy_api::get().PyArray_EquivTypes_(array.dtype().ptr(), py::dtype::of<float>().ptr());
+}
+
 }  // namespace
 
 std::string shape_string(const std::vector<int64_t>& shape) {
@@ -43,7 +49,7 @@ FloatArray require_float32(const py::handle& obj, const std::string& what, int r
         throw py::type_error(what + " must be a numpy float32 array (" + layout + "), got " +
                              std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
     const py::array array = py::reinterpret_borrow<py::array>(obj);
-    if (!array.dtype().is(py::dtype::of<float>()))
+    if (!is_float32(array))
         throw py::type_error(what + " must be float32 (" + layout + "), got " +
                              std::string(py::str(array.dtype())) + " array of shape " + shape_string(array));
     if (rank >= 0 && array.ndim() != rank)
@@ -79,7 +85,7 @@ FloatArray output_array(const py::object& out, const std::vector<int64_t>& shape
         throw py::type_error(expected() + std::string(py::str(py::type::handle_of(out).attr("__name__"))));
     const py::array array = py::reinterpret_borrow<py::array>(out);
     auto came = [&] { return std::string(py::str(array.dtype())) + " array of shape " + shape_string(array); };
-    if (!array.dtype().is(py::dtype::of<float>())) throw py::type_error(expected() + came());
+    if (!is_float32(array)) throw py::type_error(expected() + came());
     if (!(array.flags() & py::array::c_style)) throw py::value_error(expected() + "non-contiguous " + came());
     if (!array.writeable()) throw py::value_error(expected() + "read-only " + came());
     if (!has_shape(array, shape)) throw py::value_error(expected() + came());
