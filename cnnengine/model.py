@@ -145,5 +145,10 @@ class Model:
 
 
 def load(path, num_threads: Optional[int] = None) -> Model:
-    """Loads a model file (.npz) or a shipped model by name."""
-    return Model(load_graph(os.fspath(path)), num_threads=num_threads)
+    """Loads a model file (.npz), or an ONNX file (.onnx, needs the onnx package)."""
+    path = os.fspath(path)
+    if path.lower().endswith(".onnx"):
+        from cnnengine.onnx_import import import_onnx
+
+        return Model(import_onnx(path), num_threads=num_threads)
+    return Model(load_graph(path), num_threads=num_threads)
