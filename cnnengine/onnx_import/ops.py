@@ -31,7 +31,7 @@ def pair(values, what):
     return values
 
 
-def explicit_pads(im, node, attrs, kernel, stride, dilation, transposed=False):
+def explicit_pads(im, node, attrs, kernel, stride, dilation):
     """(top, left, bottom, right) from pads or auto_pad; SAME padding must not depend on a free size."""
     auto_pad = attrs.get("auto_pad", "NOTSET")
     if auto_pad in ("NOTSET", "VALID"):
@@ -48,8 +48,7 @@ def explicit_pads(im, node, attrs, kernel, stride, dilation, transposed=False):
         for axis in (0, 1):
             size, k, s, d = probe[x][2 + axis], kernel[axis], stride[axis], dilation[axis]
             span = (k - 1) * d + 1
-            total = max(0, span - s) if transposed else max(0, (math.ceil(size / s) - 1) * s + span - size)
-            totals.append(total)
+            totals.append(max(0, (math.ceil(size / s) - 1) * s + span - size))
         small = [t // 2 for t in totals]
         large = [t - t // 2 for t in totals]
         begin, end = (small, large) if auto_pad == "SAME_UPPER" else (large, small)
@@ -93,18 +92,21 @@ def conv_transpose(im, node, attrs):
     stride = pair(attrs.get("strides", [1, 1]), "strides")
     dilation = pair(attrs.get("dilations", [1, 1]), "dilations")
     extra = pair(attrs.get("output_padding", [0, 0]), "output_padding")
-    if "output_shape" in attrs:
-        size = im.static_dims(x, (2, 3), "ConvTranspose output_shape")
-        wanted = pair(attrs["output_shape"][-2:], "output_shape")
+    auto_pad = attrs.get("auto_pad", "NOTSET")
+    if "output_shape" in attrs or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        # ONNX: total = stride * (in - 1) + output_padding + (k - 1) * d + 1 - wanted, split with
+        # the smaller half first for SAME_UPPER and last otherwise.
+        size = im.static_dims(x, (2, 3), "ConvTranspose output_shape / auto_pad SAME")
+        wanted = pair(attrs["output_shape"][-2:], "output_shape") if "output_shape" in attrs else \
+            [i * s for i, s in zip(size, stride)]
         totals = [s * (i - 1) + o + (k - 1) * d + 1 - w
                   for s, i, o, k, d, w in zip(stride, size, extra, kernel, dilation, wanted)]
         if min(totals) < 0:
-            raise UnsupportedOnnx(f"output_shape {wanted} needs negative padding")
-        upper = attrs.get("auto_pad", "NOTSET") != "SAME_LOWER"
-        begin = [t // 2 if upper else t - t // 2 for t in totals]
+            raise UnsupportedOnnx(f"output size {wanted} needs negative padding")
+        begin = [t // 2 if auto_pad == "SAME_UPPER" else t - t // 2 for t in totals]
         pads = (begin[0], begin[1], totals[0] - begin[0], totals[1] - begin[1])
     else:
-        pads = explicit_pads(im, node, attrs, kernel, stride, dilation, transposed=True)
+        pads = explicit_pads(im, node, attrs, kernel, stride, dilation)
     attrs_ir = {"in_channels": weight.shape[0], "out_channels": weight.shape[1] * groups, "kernel_size": kernel,
                 "stride": stride, "dilation": dilation, "groups": groups, "output_padding": extra,
                 "padding": list(pads)}
