@@ -118,6 +118,11 @@ class Importer:
         node = Node(name, op, list(inputs), attrs, {role: f"{name}.{role}" for role in params or {}})
         layer = get_layer(op)
         layer.check_attrs(node)
+        expected = layer.param_shapes(node)
+        for role, value in (params or {}).items():
+            if tuple(np.shape(value)) != tuple(expected[role]):
+                raise GraphError(f"{role} of shape {tuple(np.shape(value))} does not fit the input of shape "
+                                 f"{self.symbolic_shape(inputs[0])} (expected {tuple(expected[role])})")
         for probe in self.probes:
             probe[name] = tuple(layer.output_shape(node, [probe[t] for t in inputs]))
         for role, value in (params or {}).items():

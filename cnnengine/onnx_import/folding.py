@@ -57,6 +57,13 @@ def _slice(data, starts, ends, axes, steps):
 
 def fold_shape_op(op, attrs, inputs, opset):
     """Folds the data movement ops that may carry Dims; None when `op` is not one of them."""
+    result = _fold_shape_op(op, attrs, inputs, opset)
+    if result is None or isinstance(result, np.ndarray):
+        return result
+    return np.array(result, dtype=object)  # numpy hands back a bare Dim for a scalar index
+
+
+def _fold_shape_op(op, attrs, inputs, opset):
     if op in ("Identity", "Cast") and inputs[0].dtype == object:
         return inputs[0]
     if op == "Gather":
