@@ -7,7 +7,7 @@ from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
 from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, require_attr
-from cnnengine.layers.conv import padding_quad
+from cnnengine.layers.conv import check_conv_geometry, padding_quad
 
 
 @register
@@ -18,20 +18,12 @@ class ConvTranspose2d(Layer):
     params = {"weight": True, "bias": False}
 
     def check_attrs(self, node):
-        for name in ("in_channels", "out_channels"):
-            if require_attr(node, name, int) < 1:
-                raise GraphError(f"node '{node.name}' (conv_transpose2d): {name} must be >= 1")
-        int_pair_attr(node, "kernel_size")
-        groups = node.attrs.get("groups", 1)
-        if not isinstance(groups, int) or groups < 1 or node.attrs["in_channels"] % groups or \
-                node.attrs["out_channels"] % groups:
-            raise GraphError(f"node '{node.name}' (conv_transpose2d): groups={groups!r} must divide the channels")
+        check_conv_geometry(node)
         stride, dilation = int_pair_attr(node, "stride", (1, 1)), int_pair_attr(node, "dilation", (1, 1))
         for o, s, d in zip(int_pair_attr(node, "output_padding", (0, 0)), stride, dilation):
             if o < 0 or (o >= s and o >= d):
                 raise GraphError(f"node '{node.name}' (conv_transpose2d): output_padding must be >= 0 and smaller "
                                  "than stride or dilation")
-        padding_quad(node)
 
     def param_shapes(self, node):
         kh, kw = int_pair_attr(node, "kernel_size")

@@ -59,38 +59,35 @@ def explicit_pads(im, node, attrs, kernel, stride, dilation):
 
 
 # -- convolution and dense ----------------------------------------------------------------------------
-@handler("Conv", attributes=("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"))
-def conv(im, node, attrs):
+def conv_inputs(im, node, attrs):
+    """(x, params, IR attributes without padding or channels) shared by Conv and ConvTranspose."""
     x = im.runtime(node.input[0])
-    weight = floats32(im.constant(node.input[1], "Conv weight"))
+    weight = floats32(im.constant(node.input[1], f"{node.op_type} weight"))
     if weight.ndim != 4:
         raise UnsupportedOnnx(f"only 2-D convolutions are supported (weight of shape {weight.shape})")
-    bias = im.optional_constant(node, 2, "Conv bias")
+    bias = im.optional_constant(node, 2, f"{node.op_type} bias")
+    params = {"weight": weight} if bias is None else {"weight": weight, "bias": floats32(bias)}
     kernel = pair(attrs.get("kernel_shape", weight.shape[2:]), "kernel_shape")
     if tuple(kernel) != weight.shape[2:]:
         raise UnsupportedOnnx(f"kernel_shape {kernel} does not match the weight {weight.shape}")
-    stride = pair(attrs.get("strides", [1, 1]), "strides")
-    dilation = pair(attrs.get("dilations", [1, 1]), "dilations")
-    groups = attrs.get("group", 1)
-    attrs_ir = {"in_channels": im.shape(x)[1], "out_channels": weight.shape[0], "kernel_size": kernel,
-                "stride": stride, "dilation": dilation, "groups": groups,
-                "padding": list(explicit_pads(im, node, attrs, kernel, stride, dilation))}
-    params = {"weight": weight} if bias is None else {"weight": weight, "bias": floats32(bias)}
+    geometry = {"kernel_size": kernel, "stride": pair(attrs.get("strides", [1, 1]), "strides"),
+                "dilation": pair(attrs.get("dilations", [1, 1]), "dilations"), "groups": attrs.get("group", 1)}
+    return x, params, geometry
+
+
+@handler("Conv", attributes=("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"))
+def conv(im, node, attrs):
+    x, params, geometry = conv_inputs(im, node, attrs)
+    pads = explicit_pads(im, node, attrs, geometry["kernel_size"], geometry["stride"], geometry["dilation"])
+    attrs_ir = dict(geometry, in_channels=im.shape(x)[1], out_channels=params["weight"].shape[0], padding=list(pads))
     im.emit("conv2d", [x], attrs_ir, node.output[0], params)
 
 
 @handler("ConvTranspose", attributes=("auto_pad", "dilations", "group", "kernel_shape", "output_padding",
                                       "output_shape", "pads", "strides"))
 def conv_transpose(im, node, attrs):
-    x = im.runtime(node.input[0])
-    weight = floats32(im.constant(node.input[1], "ConvTranspose weight"))
-    if weight.ndim != 4:
-        raise UnsupportedOnnx(f"only 2-D transposed convolutions are supported (weight of shape {weight.shape})")
-    bias = im.optional_constant(node, 2, "ConvTranspose bias")
-    groups = attrs.get("group", 1)
-    kernel = pair(attrs.get("kernel_shape", weight.shape[2:]), "kernel_shape")
-    stride = pair(attrs.get("strides", [1, 1]), "strides")
-    dilation = pair(attrs.get("dilations", [1, 1]), "dilations")
+    x, params, geometry = conv_inputs(im, node, attrs)
+    kernel, stride, dilation = geometry["kernel_size"], geometry["stride"], geometry["dilation"]
     extra = pair(attrs.get("output_padding", [0, 0]), "output_padding")
     auto_pad = attrs.get("auto_pad", "NOTSET")
     if "output_shape" in attrs or auto_pad in ("SAME_UPPER", "SAME_LOWER"):
@@ -107,10 +104,9 @@ def conv_transpose(im, node, attrs):
         pads = (begin[0], begin[1], totals[0] - begin[0], totals[1] - begin[1])
     else:
         pads = explicit_pads(im, node, attrs, kernel, stride, dilation)
-    attrs_ir = {"in_channels": weight.shape[0], "out_channels": weight.shape[1] * groups, "kernel_size": kernel,
-                "stride": stride, "dilation": dilation, "groups": groups, "output_padding": extra,
-                "padding": list(pads)}
-    params = {"weight": weight} if bias is None else {"weight": weight, "bias": floats32(bias)}
+    weight = params["weight"]
+    attrs_ir = dict(geometry, in_channels=weight.shape[0], out_channels=weight.shape[1] * geometry["groups"],
+                    output_padding=extra, padding=list(pads))
     im.emit("conv_transpose2d", [x], attrs_ir, node.output[0], params)
 
 
