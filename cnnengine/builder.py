@@ -137,6 +137,9 @@ class GraphBuilder:
     def sigmoid(self, x, name=None):
         return self._add("sigmoid", [x], {}, name)
 
+    def tanh(self, x, name=None):
+        return self._add("tanh", [x], {}, name)
+
     def add(self, a, b, name=None):
         return self._add("add", [a, b], {}, name)
 
