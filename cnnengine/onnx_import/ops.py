@@ -404,6 +404,43 @@ def concat(im, node, attrs):
     im.emit("concat", inputs, {"axis": 1}, node.output[0])
 
 
+@handler("Split", attributes=("axis", "split", "num_outputs"))
+def split(im, node, attrs):
+    x = im.runtime(node.input[0])
+    shape = im.shape(x)
+    if attrs.get("axis", 0) % len(shape) != 1:
+        raise UnsupportedOnnx(f"Split along axis {attrs.get('axis', 0)} (only channels, axis 1)")
+    if len(node.input) > 1 and node.input[1]:
+        sizes = ints(im.constant(node.input[1], "Split sizes"), "split")
+    elif "split" in attrs:
+        sizes = list(attrs["split"])
+    else:  # equal parts, the last one smaller when the channels do not divide (opset 18)
+        part = -(-shape[1] // len(node.output))
+        sizes = [min(part, shape[1] - i * part) for i in range(len(node.output))]
+    if sum(sizes) != shape[1] or len(sizes) != len(node.output) or min(sizes) < 1:
+        raise UnsupportedOnnx(f"split sizes {sizes} do not divide {shape[1]} channels into {len(node.output)} parts")
+    start = 0
+    for output, size in zip(node.output, sizes):
+        if output:
+            im.emit("channel_slice", [x], {"start": start, "stop": start + size}, output)
+        start += size
+
+
+@handler("Slice")
+def slice_channels(im, node, attrs):
+    x = im.runtime(node.input[0])
+    shape = im.shape(x)
+    if len(node.input) < 4 or not node.input[3]:
+        raise UnsupportedOnnx("Slice of a run-time tensor needs explicit axes (only channels, axis 1)")
+    starts, ends, axes = (ints(im.constant(node.input[i], "Slice argument"), "Slice argument") for i in (1, 2, 3))
+    steps = ints(im.constant(node.input[4], "Slice steps"), "steps") if len(node.input) > 4 and node.input[4] \
+        else [1] * len(axes)
+    if [a % len(shape) for a in axes] != [1] or steps != [1]:
+        raise UnsupportedOnnx(f"Slice of a run-time tensor on axes {axes} with steps {steps} (only channels, step 1)")
+    start, stop, _ = slice(starts[0], ends[0]).indices(shape[1])
+    im.emit("channel_slice", [x], {"start": start, "stop": stop}, node.output[0])
+
+
 @handler("Softmax", attributes=("axis",))
 def softmax(im, node, attrs):
     x = im.runtime(node.input[0])

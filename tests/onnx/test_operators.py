@@ -168,3 +168,20 @@ def test_concat_lrn_identity_dropout(onnx, ort, rng):
              node(onnx, "LRN", ["d"], ["l"], size=3, alpha=1e-2, beta=0.75, bias=2.0),
              node(onnx, "Concat", ["l", "x"], axis=1)]
     check(onnx, ort, rng, nodes, (4, 3, 3))
+
+
+@pytest.mark.parametrize("opset", [11, 13, 18])
+def test_split_and_slice_along_channels(onnx, ort, rng, opset):
+    if opset == 11:
+        split = node(onnx, "Split", ["x"], ["a", "b", "c"], axis=1, split=[2, 3, 1])
+        inits = []
+    elif opset == 13:
+        split = node(onnx, "Split", ["x", "sizes"], ["a", "b", "c"], axis=1)
+        inits = [("sizes", np.array([2, 3, 1], np.int64))]
+    else:
+        split = node(onnx, "Split", ["x"], ["a", "b", "c"], axis=1, num_outputs=3)
+        inits = []
+    nodes = [split, node(onnx, "Relu", ["b"], ["r"]), node(onnx, "Concat", ["c", "r", "a"], ["m"], axis=1),
+             node(onnx, "Slice", ["m", "start", "end", "axis"], ["s"]), node(onnx, "Sigmoid", ["s"])]
+    inits += [("start", np.array([1], np.int64)), ("end", np.array([-1], np.int64)), ("axis", np.array([1], np.int64))]
+    check(onnx, ort, rng, nodes, (6, 4, 3), inits, opset=opset)
