@@ -1,7 +1,8 @@
 """The zoo's dense-prediction networks (segmenter_small: conv encoder, ConvTranspose2d and
 bilinear Upsample decoder; espcn_x2/x3: PixelShuffle super-resolution) against PyTorch twins with
 the same weights, at batch 1 and 3 and two input sizes (both accept any size), plus the builder's
-nearest and align_corners upsampling. Tolerance: max|diff| <= 1e-4 * max|torch output|."""
+nearest and align_corners upsampling. Tolerance: max|diff| <= 1e-4 * max|torch output| on the
+GEMM paths, 1e-3 when a layer runs a Winograd convolution (issue 7)."""
 import numpy as np
 import pytest
 
@@ -9,7 +10,7 @@ from cnnengine import GraphBuilder, zoo
 from cnnengine.torch_weights import graph_with_torch_weights
 from cnnengine.model import Model
 
-RTOL = 1e-4
+RTOL_GEMM, RTOL_WINOGRAD = 1e-4, 1e-3
 
 
 def segmenter_twin(torch, num_classes):
@@ -61,10 +62,13 @@ def randomize_batch_norm(torch, module):
     return module.eval()
 
 
-def assert_parity(actual, expected):
+def assert_parity(model, x, expected):
+    actual = model.predict(x)
     assert actual.shape == expected.shape
+    winograd = any("winograd" in getattr(kernel, "algorithm", "") for _, _, kernel in model._plan.steps)
+    rtol = RTOL_WINOGRAD if winograd else RTOL_GEMM
     ratio = np.abs(actual - expected).max() / np.abs(expected).max()
-    assert ratio <= RTOL, f"max|diff| / max|torch| = {ratio:.2e}"
+    assert ratio <= rtol, f"max|diff| / max|torch| = {ratio:.2e}"
 
 
 CASES = [("segmenter_small", lambda torch: segmenter_twin(torch, 21), 3, (64, 40)),
@@ -81,7 +85,7 @@ def test_dense_prediction_network_matches_pytorch(torch, rng, name, make_twin, c
         x = rng.standard_normal((batch, channels, size, size)).astype(np.float32)
         with torch.no_grad():
             expected = twin(torch.from_numpy(x)).numpy()
-        assert_parity(model.predict(x), expected)
+        assert_parity(model, x, expected)
     scale = 1 if name == "segmenter_small" else int(name[-1])
     assert expected.shape[2:] == (sizes[1] * scale,) * 2  # output as large as the input, or larger
 
