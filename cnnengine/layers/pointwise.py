@@ -27,7 +27,7 @@ class Activation(Layer):
 
     def prepare(self, node, params):
         values = [float(node.attrs.get(n, d)) for n, d in zip(self.attr_names, self.defaults)]
-        alpha, beta = (values + [0.0, 0.0])[:2]
+        alpha, beta = (values + [0.0, 0.0])[:2]  # kinds with fewer parameters ignore the rest
         kind = self.op
         return lambda inputs, out: _C.activation(inputs[0], kind, alpha, beta, out=out)
 

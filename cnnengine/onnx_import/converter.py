@@ -138,7 +138,7 @@ class Importer:
     # -- the walk --------------------------------------------------------------------------------
     def run(self) -> Graph:
         known = set(self.constants) | {v.name for v in self.graph_proto.input}
-        for index, node in enumerate(topological_nodes(self.graph_proto, known, self.label)):
+        for index, node in topological_nodes(self.graph_proto, known, self.label):
             try:
                 self.convert(node)
             except UnsupportedOnnx as error:
@@ -154,7 +154,7 @@ class Importer:
             raise UnsupportedOnnx(f"operator domain '{node.domain}' is not supported")
         attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
         attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
-        if all(not name or name in self.constants for name in node.input) and node.op_type != "Shape":
+        if all(not name or name in self.constants for name in node.input):
             self.fold(node, attrs)
             return
         handler = self.handlers.get(node.op_type)

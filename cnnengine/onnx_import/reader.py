@@ -2,7 +2,7 @@
 the file itself (unreadable, truncated, cyclic, a node reading a tensor nothing produces) is a
 ModelFormatError naming the file and the node."""
 import os
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -32,7 +32,7 @@ def read_model(source):
             model = onnx.load(label)
     except ModelFormatError:
         raise
-    except (DecodeError, RuntimeWarning, ValueError, OSError, TypeError) as error:
+    except (DecodeError, ValueError, OSError, TypeError) as error:
         raise ModelFormatError(f"{label}: not a readable ONNX model ({type(error).__name__}: {error})") from None
     if not model.HasField("graph") or not model.graph.node:
         raise ModelFormatError(f"{label}: the ONNX model has no graph nodes (truncated or empty file?)")
@@ -43,9 +43,9 @@ def describe(node, index) -> str:
     return f"ONNX node #{index} '{node.name or '(unnamed)'}' ({node.op_type})"
 
 
-def topological_nodes(graph, known: set, label: str) -> List:
-    """The graph's nodes ordered so each runs after the producers of its inputs; ModelFormatError
-    for a missing input or a cycle. Keeps the file's order where it is already valid."""
+def topological_nodes(graph, known: set, label: str) -> List[Tuple[int, object]]:
+    """(index in the file, node) ordered so that each node runs after the producers of its inputs;
+    ModelFormatError for a missing input or a cycle. Keeps the file's order where it is valid."""
     producer: Dict[str, int] = {}
     for index, node in enumerate(graph.node):
         for name in node.output:
@@ -79,7 +79,7 @@ def topological_nodes(graph, known: set, label: str) -> List:
             else:
                 stack.pop()
                 state[index] = 2
-                order.append(graph.node[index])
+                order.append((index, graph.node[index]))
 
     for index in range(len(graph.node)):
         if index not in state:
@@ -88,13 +88,12 @@ def topological_nodes(graph, known: set, label: str) -> List:
 
 
 def initializer_arrays(model, label) -> Dict[str, np.ndarray]:
-    onnx = require_onnx()
     from onnx import numpy_helper
 
     arrays = {}
     for tensor in model.graph.initializer:
         try:
             arrays[tensor.name] = numpy_helper.to_array(tensor, base_dir=os.path.dirname(label) if label != "<bytes>" else "")
-        except (ValueError, OSError, onnx.checker.ValidationError, TypeError) as error:
+        except (ValueError, OSError, TypeError) as error:
             raise ModelFormatError(f"{label}: initializer '{tensor.name}' is unreadable ({error})") from None
     return arrays

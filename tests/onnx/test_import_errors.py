@@ -147,3 +147,15 @@ def test_inputs_cnnengine_cannot_take(onnx):
     with pytest.raises(OnnxImportError, match="one input; this graph has 2"):
         import_onnx(helper.make_model(graph).SerializeToString())
     assert issubclass(OnnxImportError, GraphError)
+
+
+def test_nodes_out_of_order_are_sorted_and_errors_give_the_file_index(onnx, rng):
+    helper = onnx.helper
+    nodes = [helper.make_node("Sigmoid", ["r"], ["y"], name="second"), helper.make_node("Relu", ["x"], ["r"],
+                                                                                       name="first")]
+    model = cnnengine.Model(import_onnx(make_model(onnx, nodes, ("N", 2, 3, 3)).SerializeToString()))
+    x = rng.standard_normal((2, 2, 3, 3)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x), 1 / (1 + np.exp(-np.maximum(x, 0))), rtol=1e-6)
+    nodes[0] = helper.make_node("Erf", ["r"], ["y"], name="second")
+    with pytest.raises(OnnxImportError, match=r"ONNX node #0 'second' \(Erf\)"):
+        import_onnx(make_model(onnx, nodes, ("N", 2, 3, 3)).SerializeToString())
