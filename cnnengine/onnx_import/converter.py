@@ -39,12 +39,8 @@ class Importer:
         self.nodes: List[Node] = []
         self.params: Dict[str, np.ndarray] = {}
         self.names = set()
-        self.consumers: Dict[str, int] = {}
-        for node in model.graph.node:
-            for name in node.input:
-                self.consumers[name] = self.consumers.get(name, 0) + 1
-        for output in model.graph.output:
-            self.consumers[output.name] = self.consumers.get(output.name, 0) + 1
+        self.consumed = {name for node in model.graph.node for name in node.input} | \
+            {output.name for output in model.graph.output}
         self.input_spec, self.static_batch = self._input()
 
     # -- the graph input -----------------------------------------------------------------------

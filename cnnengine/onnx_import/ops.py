@@ -317,7 +317,7 @@ def reduce_mean(im, node, attrs):
 # -- layout ------------------------------------------------------------------------------------------
 @handler("Identity", "Dropout", attributes=("ratio", "seed", "is_test"))
 def identity(im, node, attrs):
-    if len(node.output) > 1 and node.output[1] and im.consumers.get(node.output[1]):
+    if len(node.output) > 1 and node.output[1] and node.output[1] in im.consumed:
         raise UnsupportedOnnx("the mask output of Dropout is not supported")
     im.alias(node.output[0], im.runtime(node.input[0]))
 
@@ -376,7 +376,6 @@ def squeeze(im, node, attrs):
     dims = im.symbolic_shape(x)
     if any(isinstance(d, Dim) for d in dims[1:]):
         raise UnsupportedOnnx(f"{node.op_type} of a tensor with free sizes {dims} is not supported")
-
     inputs = [np.zeros((1,) + dims[1:], dtype=np.float32)] + \
         [im.constants[name] if name else None for name in node.input[1:]]
     new_shape = fold_shape_op(node.op_type, attrs, inputs, im.opset).shape
@@ -390,7 +389,7 @@ def squeeze(im, node, attrs):
 def transpose(im, node, attrs):
     x = im.runtime(node.input[0])
     perm = list(attrs.get("perm", reversed(range(len(im.shape(x))))))
-    if perm != sorted(perm):
+    if perm != list(range(len(perm))):
         raise UnsupportedOnnx(f"Transpose with perm {perm} of a run-time tensor is not supported (NCHW only)")
     im.alias(node.output[0], x)
 

@@ -133,6 +133,10 @@ def test_unsupported_operator_and_attribute_name_the_node(onnx):
     pool = helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2], unknown_flag=1)
     with pytest.raises(OnnxImportError, match=r"'pool' \(MaxPool\): attribute\(s\) \['unknown_flag'\]"):
         import_onnx(make_model(onnx, [pool], ("N", 3, 4, 4)).SerializeToString())
+    dropout = [helper.make_node("Dropout", ["x"], ["d", "mask"], name="drop"),
+               helper.make_node("Cast", ["mask"], ["y"], to=onnx.TensorProto.FLOAT)]
+    with pytest.raises(OnnxImportError, match=r"'drop' \(Dropout\): the mask output"):
+        import_onnx(make_model(onnx, dropout, ("N", 3, 4, 4)).SerializeToString())
     transpose = helper.make_node("Transpose", ["x"], ["y"], name="nhwc", perm=[0, 2, 3, 1])
     with pytest.raises(OnnxImportError, match=r"'nhwc' \(Transpose\).*perm \[0, 2, 3, 1\]"):
         import_onnx(make_model(onnx, [transpose], ("N", 3, 4, 4)).SerializeToString())
