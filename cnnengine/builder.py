@@ -69,6 +69,34 @@ class GraphBuilder:
                  "stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
         return self._add("conv2d", [x], attrs, name, params)
 
+    def conv_transpose2d(self, x, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                         dilation=1, bias=True, name=None):
+        """PyTorch ConvTranspose2d (weight [Cin, Cout/groups, kh, kw], PyTorch's default init)."""
+        in_channels = self._shapes[x][1]
+        kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        fan_in = out_channels // groups * kh * kw  # PyTorch computes fan_in from weight dim 1
+        params = {"weight": self._uniform((in_channels, out_channels // groups, kh, kw), fan_in)}
+        if bias:
+            params["bias"] = self._uniform((out_channels,), fan_in)
+        attrs = {"in_channels": in_channels, "out_channels": out_channels, "kernel_size": [kh, kw], "stride": stride,
+                 "padding": padding, "output_padding": output_padding, "dilation": dilation, "groups": groups}
+        return self._add("conv_transpose2d", [x], attrs, name, params)
+
+    def upsample(self, x, scale_factor, mode="nearest", align_corners=False, name=None):
+        """torch.nn.Upsample(scale_factor, mode nearest|bilinear, align_corners)."""
+        if mode not in ("nearest", "bilinear"):
+            raise GraphError(f"builder: upsample mode must be 'nearest' or 'bilinear', got {mode!r}")
+        scales = [float(scale_factor)] * 2 if isinstance(scale_factor, (int, float)) else [float(s) for s in scale_factor]
+        if mode == "nearest":
+            attrs = {"mode": "nearest", "coordinates": "asymmetric", "nearest_mode": "floor"}
+        else:
+            attrs = {"mode": "linear", "coordinates": "align_corners" if align_corners else "half_pixel"}
+        return self._add("resize2d", [x], dict(attrs, scales=scales), name)
+
+    def pixel_shuffle(self, x, upscale_factor, name=None):
+        """torch.nn.PixelShuffle: N x C*r*r x H x W -> N x C x H*r x W*r."""
+        return self._add("depth_to_space", [x], {"block": upscale_factor, "mode": "CRD"}, name)
+
     def batch_norm(self, x, eps=1e-5, momentum=0.1, name=None):
         c = self._shapes[x][1]
         params = {"weight": np.ones(c), "bias": np.zeros(c), "running_mean": np.zeros(c), "running_var": np.ones(c)}
@@ -105,6 +133,12 @@ class GraphBuilder:
 
     def flatten(self, x, name=None):
         return self._add("flatten", [x], {"start_dim": 1}, name)
+
+    def sigmoid(self, x, name=None):
+        return self._add("sigmoid", [x], {}, name)
+
+    def tanh(self, x, name=None):
+        return self._add("tanh", [x], {}, name)
 
     def add(self, a, b, name=None):
         return self._add("add", [a, b], {}, name)

@@ -1,6 +1,7 @@
 """The `cnnengine` command (also `python -m cnnengine.cli`).
 
     cnnengine convert --torchvision resnet18 [--weights IMAGENET1K_V1] [--num-classes N] OUT.npz
+    cnnengine convert MODEL.onnx OUT.npz
     cnnengine predict MODEL IMAGE... [--top 5] [--threads N]
     cnnengine info MODEL
     cnnengine batch-predict MODEL 'images/**/*.jpg' --out preds.parquet [--top 5] [--embeddings] [--raw]
@@ -28,7 +29,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"cnnengine {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ImportError as error:  # convert without torch / torchvision
-        print(f"cnnengine {args.command}: error: {error} (conversion needs torch and torchvision)",
+        print(f"cnnengine {args.command}: error: {error} (conversion needs torch and torchvision, or onnx)",
               file=sys.stderr)
         return EXIT_USAGE
 
@@ -37,8 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cnnengine", description="Run and convert CNNs on the CPU.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    convert = commands.add_parser("convert", help="convert a PyTorch model to a cnnengine model file (.npz)")
-    convert.add_argument("--torchvision", required=True, metavar="ARCH",
+    convert = commands.add_parser("convert", help="convert a PyTorch or ONNX model to a cnnengine model file (.npz)")
+    convert.add_argument("source", nargs="?", metavar="MODEL.onnx", help="ONNX file to convert (or use --torchvision)")
+    convert.add_argument("--torchvision", metavar="ARCH",
                          help="torchvision classification model, e.g. resnet18, vgg16_bn, googlenet")
     convert.add_argument("--weights", metavar="NAME",
                          help="torchvision weights, e.g. IMAGENET1K_V1 or DEFAULT (downloaded: needs internet); "
@@ -94,10 +96,19 @@ def _non_negative(text: str) -> int:
 
 
 def _convert(args) -> int:
-    from cnnengine.convert import convert_torchvision
+    if (args.source is None) == (args.torchvision is None):
+        raise CnnEngineError("give either an ONNX file or --torchvision ARCH")
+    if args.source is not None:
+        from cnnengine.model import load
 
-    model = convert_torchvision(args.torchvision, weights=args.weights, num_classes=args.num_classes,
-                                verify=not args.no_verify)
+        if not args.source.lower().endswith(".onnx"):
+            raise CnnEngineError(f"{args.source}: expected an .onnx file")
+        model = load(args.source)
+    else:
+        from cnnengine.convert import convert_torchvision
+
+        model = convert_torchvision(args.torchvision, weights=args.weights, num_classes=args.num_classes,
+                                    verify=not args.no_verify)
     model.save(args.output)
     print(f"wrote {args.output}: {model.name}, {len(model.graph.nodes)} nodes, "
           f"{sum(p.size for p in model.graph.params.values()):,} parameters")

@@ -59,7 +59,7 @@ class Plan:
         for node, layer, kernel in self.steps:
             shape = shapes[node.name]
             if kernel is None:  # a view of its input
-                tensors[node.name] = tensors[node.inputs[0]].reshape(shape)
+                tensors[node.name] = layer.view_of(node, tensors[node.inputs[0]], shape)
                 continue
             out = views[memory.buffer_of[node.name]][:prod(shape)].reshape(shape)
             tensors[node.name] = kernel([tensors[t] for t in node.inputs], out)

@@ -171,5 +171,10 @@ class Model:
 
 
 def load(path, num_threads: Optional[int] = None, algo: conv_algorithm.Policy = None) -> Model:
-    """Loads a model file (.npz) or a shipped model by name; algo as in Model()."""
-    return Model(load_graph(os.fspath(path)), num_threads=num_threads, algo=algo)
+    """Loads a model file (.npz), or an ONNX file (.onnx, needs the onnx package); algo as in Model()."""
+    path = os.fspath(path)
+    if path.lower().endswith(".onnx"):
+        from cnnengine.onnx_import import import_onnx
+
+        return Model(import_onnx(path), num_threads=num_threads, algo=algo)
+    return Model(load_graph(path), num_threads=num_threads, algo=algo)

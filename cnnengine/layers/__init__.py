@@ -24,4 +24,4 @@ def get_layer(op: str) -> Layer:
 
 
 # The families register themselves on import.
-from cnnengine.layers import activation, conv, dense, normalization, pool, tensor  # noqa: E402,F401
+from cnnengine.layers import activation, conv, dense, normalization, pointwise, pool, structured, tensor  # noqa: E402,F401,E501

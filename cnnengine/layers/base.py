@@ -19,7 +19,7 @@ class Layer:
     num_inputs: Optional[int] = 1  # None: variable (concat)
     # True when the output may share the input's buffer (element-wise ops, views).
     in_place: bool = False
-    view: bool = False  # the output is a reshaped view of input 0 (no kernel call)
+    view: bool = False  # the output is a view of input 0 (no kernel call): see view_of
 
     def check_attrs(self, node) -> None:
         """Raises GraphError when an attribute is missing or of the wrong type."""
@@ -37,6 +37,10 @@ class Layer:
     def prepare(self, node, params: Dict[str, np.ndarray]) -> Kernel:
         """Packs weights once and returns the kernel closure."""
         raise NotImplementedError
+
+    def view_of(self, node, x: np.ndarray, shape: Shape) -> np.ndarray:
+        """For view layers: the output as a view of input x (by default a reshape)."""
+        return x.reshape(shape)
 
 
 def require_attr(node, name, kinds, *, optional=False):

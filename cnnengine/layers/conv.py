@@ -15,7 +15,7 @@ def padding_quad(node):
             return (value[0], value[1], value[0], value[1])
         if len(value) == 4:
             return tuple(value)
-    raise GraphError(f"node '{node.name}' (conv2d): attribute 'padding' has invalid value {value!r}")
+    raise GraphError(f"node '{node.name}' ({node.op}): attribute 'padding' has invalid value {value!r}")
 
 
 def conv_arguments(node):
@@ -32,6 +32,19 @@ def conv_output_hw(node, h, w):
     return (h + top + bottom - dh * (kh - 1) - 1) // sh + 1, (w + left + right - dw * (kw - 1) - 1) // sw + 1
 
 
+def check_conv_geometry(node):
+    """Channels, kernel, groups and padding of conv2d and conv_transpose2d nodes."""
+    for name in ("in_channels", "out_channels"):
+        if require_attr(node, name, int) < 1:
+            raise GraphError(f"node '{node.name}' ({node.op}): {name} must be >= 1")
+    int_pair_attr(node, "kernel_size")
+    groups = node.attrs.get("groups", 1)
+    if not isinstance(groups, int) or groups < 1 or node.attrs["in_channels"] % groups or \
+            node.attrs["out_channels"] % groups:
+        raise GraphError(f"node '{node.name}' ({node.op}): groups={groups!r} must divide in and out channels")
+    padding_quad(node)
+
+
 @register
 class Conv2d(Layer):
     op = "conv2d"
@@ -39,15 +52,7 @@ class Conv2d(Layer):
     num_inputs = None  # input, plus the residual when attrs["residual"] is set
 
     def check_attrs(self, node):
-        for name in ("in_channels", "out_channels"):
-            if require_attr(node, name, int) < 1:
-                raise GraphError(f"node '{node.name}' (conv2d): {name} must be >= 1")
-        int_pair_attr(node, "kernel_size")
-        groups = node.attrs.get("groups", 1)
-        if not isinstance(groups, int) or groups < 1 or node.attrs["in_channels"] % groups or \
-                node.attrs["out_channels"] % groups:
-            raise GraphError(f"node '{node.name}' (conv2d): groups={groups!r} must divide in and out channels")
-        padding_quad(node)
+        check_conv_geometry(node)
         if not isinstance(node.attrs.get("algorithm", ""), str):
             raise GraphError(f"node '{node.name}' (conv2d): attribute 'algorithm' must be a string")
         expected_inputs = 2 if node.attrs.get("residual") else 1

@@ -1,4 +1,5 @@
-"""Tensor plumbing: add (residual sums, ReLU fusable), concat along channels, flatten (a view)."""
+"""Tensor plumbing: add (residual sums, ReLU fusable), concat along channels, flatten (a view),
+channel_slice (a strided view; the kernels that read it copy it to contiguous memory)."""
 import math
 
 from cnnengine import _C
@@ -59,3 +60,26 @@ class Flatten(Layer):
     def output_shape(self, node, input_shapes):
         shape = input_shapes[0]
         return (shape[0], math.prod(shape[1:]))
+
+
+@register
+class ChannelSlice(Layer):
+    """Channels [start, stop) of x (ONNX Split and Slice along axis 1)."""
+
+    op = "channel_slice"
+    view = True
+
+    def check_attrs(self, node):
+        start, stop = require_attr(node, "start", int), require_attr(node, "stop", int)
+        if not 0 <= start < stop:
+            raise GraphError(f"node '{node.name}' (channel_slice): need 0 <= start < stop, got {start}, {stop}")
+
+    def output_shape(self, node, input_shapes):
+        shape = input_shapes[0]
+        if len(shape) < 2 or node.attrs["stop"] > shape[1]:
+            raise GraphError(f"node '{node.name}' (channel_slice): channels [{node.attrs['start']}, "
+                             f"{node.attrs['stop']}) are outside the input {tuple(shape)}")
+        return (shape[0], node.attrs["stop"] - node.attrs["start"]) + tuple(shape[2:])
+
+    def view_of(self, node, x, shape):
+        return x[:, node.attrs["start"]:node.attrs["stop"]]

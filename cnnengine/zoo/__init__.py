@@ -117,6 +117,7 @@ def classifier_head(b: GraphBuilder, x: str, hidden: int, num_classes: int, drop
 # The families register themselves on import.
 from cnnengine.zoo import alexnet as _alexnet, googlenet as _googlenet, lenet as _lenet  # noqa: E402
 from cnnengine.zoo import resnet as _resnet, vgg as _vgg  # noqa: E402
+from cnnengine.zoo import segmentation as _segmentation, super_resolution as _super_resolution  # noqa: E402
 
 lenet5 = _lenet.lenet5
 alexnet, alexnet_original = _alexnet.alexnet, _alexnet.alexnet_original
@@ -125,5 +126,10 @@ vgg11_bn, vgg13_bn, vgg16_bn, vgg19_bn = _vgg.vgg11_bn, _vgg.vgg13_bn, _vgg.vgg1
 googlenet = _googlenet.googlenet
 resnet18, resnet34, resnet50 = _resnet.resnet18, _resnet.resnet34, _resnet.resnet50
 resnet101, resnet152 = _resnet.resnet101, _resnet.resnet152
+segmenter_small = _segmentation.segmenter_small
+espcn_x2, espcn_x3 = _super_resolution.espcn_x2, _super_resolution.espcn_x3
+
+# Networks whose output is an image-sized map rather than class logits.
+DENSE_PREDICTION = ("espcn_x2", "espcn_x3", "segmenter_small")
 
 __all__ = ["build_graph", "create", "names"] + names()

@@ -11,5 +11,8 @@ void register_conv(pybind11::module_& m);
 void register_dense(pybind11::module_& m);
 void register_pool(pybind11::module_& m);
 void register_elementwise(pybind11::module_& m);
+void register_pointwise(pybind11::module_& m);
+void register_resample(pybind11::module_& m);
+void register_conv_transpose(pybind11::module_& m);
 
 }  // namespace cnnengine::bindings

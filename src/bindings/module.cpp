@@ -9,4 +9,7 @@ PYBIND11_MODULE(_C, m) {
     cnnengine::bindings::register_dense(m);
     cnnengine::bindings::register_pool(m);
     cnnengine::bindings::register_elementwise(m);
+    cnnengine::bindings::register_pointwise(m);
+    cnnengine::bindings::register_resample(m);
+    cnnengine::bindings::register_conv_transpose(m);
 }
