@@ -8,7 +8,8 @@ void conv_transpose2d_backward_input(const ConvTranspose2dParams& p, const float
                                      int64_t n, int64_t h, int64_t w, float* grad_x) {
     // d(conv_transpose)/dx is the convolution it transposes; its output size is h x w because
     // output_padding < stride.
-    const Conv2d adjoint(p.adjoint(), weight, nullptr);
+    const Conv2dParams adjoint_params = p.adjoint();
+    const Conv2d adjoint(adjoint_params, weight, nullptr, resolve_conv_algorithm(adjoint_params, "default"));
     adjoint.forward(grad_y, n, p.output_h(h), p.output_w(w), grad_x, nullptr, false);
 }
 
