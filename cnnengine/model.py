@@ -12,17 +12,28 @@ from cnnengine.executor import Plan
 from cnnengine.graph import Graph
 from cnnengine.layers import get_layer
 from cnnengine.model_format import load_graph, save_graph
+from cnnengine.runtime import calling_thread_num_threads, check_num_threads
 
 
 class Model:
+    """A prepared network. Thread-safe: predict never changes the model (per-call memory comes
+    from each call), so one Model may serve many threads at once."""
+
     def __init__(self, graph: Graph, num_threads: Optional[int] = None):
-        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
-            raise ValueError(f"num_threads must be an int >= 1 or None, got {num_threads!r}")
         self.graph = graph
         self.num_threads = num_threads
         self._plan = Plan(graph)
         shape = graph.inputs[0].shape
         self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
+
+    @property
+    def num_threads(self) -> Optional[int]:
+        """Threads this model's calls use; None follows cnnengine.set_num_threads."""
+        return self._num_threads
+
+    @num_threads.setter
+    def num_threads(self, value: Optional[int]) -> None:
+        self._num_threads = None if value is None else check_num_threads(value)
 
     # -- metadata -------------------------------------------------------------------------
     @property
@@ -65,14 +76,8 @@ class Model:
         image, a uint8 H x W x C array, or a list of those) preprocessed by the stored recipe.
         Returns one array, or a tuple when the network has several outputs."""
         batch = self._as_batch(x)
-        previous = _C.get_num_threads()
-        if self.num_threads is not None:
-            _C.set_num_threads(self.num_threads)
-        try:
+        with calling_thread_num_threads(self._num_threads):
             outputs = self._plan.run({self.graph.inputs[0].name: batch})
-        finally:
-            if self.num_threads is not None:
-                _C.set_num_threads(previous)
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def classify(self, image, top: int = 5):
