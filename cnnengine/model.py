@@ -73,8 +73,13 @@ class Model:
     # -- inference ------------------------------------------------------------------------
     def predict(self, x):
         """Raw network outputs for a float32 N x C x H x W array, or for images (a path, a PIL
-        image, a uint8 H x W x C array, or a list of those) preprocessed by the stored recipe.
-        Returns one array, or a tuple when the network has several outputs."""
+        image, encoded image bytes, a uint8 H x W x C array, or a list of those) preprocessed by the
+        stored recipe. Returns one array, or a tuple when the network has several outputs.
+
+        Input policy: tensors must be float32 (float64 and other dtypes are refused, never silently
+        cast); uint8 arrays are images; non-contiguous arrays are copied; batch size (and spatial
+        size, for networks with global pooling) may change from call to call; NaN and Inf are not
+        checked and propagate through the network as in PyTorch. Safe to call from many threads."""
         batch = self._as_batch(x)
         with calling_thread_num_threads(self._num_threads):
             outputs = self._plan.run({self.graph.inputs[0].name: batch})
@@ -106,8 +111,10 @@ class Model:
                 x = preprocess.images_to_batch(x, self.preprocessing)
                 source = "preprocessed image batch"
             else:
-                kind = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-                raise InputError(f"input must be {expected} (or images), got {kind}")
+                if isinstance(x, np.ndarray):
+                    raise InputError(f"input must be {expected} (or images), got {x.dtype} array of shape "
+                                     f"{x.shape}; convert it with x.astype(np.float32)")
+                raise InputError(f"input must be {expected} (or images), got {type(x).__name__}")
         if x.ndim != 1 + len(spec.shape):
             raise InputError(f"{source} must be {expected}, got a {x.ndim}-D array of shape {x.shape}")
         for axis, dim in enumerate(spec.shape, start=1):
