@@ -1,8 +1,9 @@
 """The `cnnengine` command (also `python -m cnnengine.cli`).
 
     cnnengine convert --torchvision resnet18 [--weights IMAGENET1K_V1] [--num-classes N] OUT.npz
-    cnnengine predict MODEL IMAGE... [--top 5] [--threads N]
-    cnnengine info MODEL
+    cnnengine predict MODEL IMAGE... [--top 5] [--threads N] [--batch-size 8] [--json]
+    cnnengine info MODEL [--json]
+    cnnengine serve MODEL [--host 127.0.0.1] [--port 8000] [--workers 1] ...   (pip install .[serve])
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -51,10 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     predict.add_argument("--top", type=_positive, default=5, metavar="K", help="classes shown per image (default 5)")
     predict.add_argument("--threads", type=_positive, metavar="N", help="threads (default: all)")
+    predict.add_argument("--batch-size", type=_positive, default=8, metavar="B",
+                         help="images run through the network together (default 8)")
+    predict.add_argument("--json", action="store_true", help="print JSON: [{image, top: [{label, probability}]}]")
     predict.set_defaults(run=_predict)
 
     info = commands.add_parser("info", help="describe a model file")
     info.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    info.add_argument("--json", action="store_true", help="print the description as JSON")
     info.set_defaults(run=_info)
     return parser
 
@@ -82,13 +87,23 @@ def _convert(args) -> int:
 
 def _predict(args) -> int:
     from cnnengine.model import load
+    from cnnengine.ranking import top_k
 
     model = load(args.model, num_threads=args.threads)
-    for path in args.images:
-        ranked = model.classify(path, top=args.top)
-        width = max(len(label) for label, _ in ranked)
+    results = []
+    for start in range(0, len(args.images), args.batch_size):
+        paths = args.images[start:start + args.batch_size]
+        logits = model.predict(paths)
+        ranked = top_k(logits[0] if isinstance(logits, tuple) else logits, model.labels, args.top)
+        results.extend(zip(paths, ranked))
+    if args.json:
+        print(json.dumps([{"image": path, "top": [{"label": label, "probability": probability}
+                                                  for label, probability in best]} for path, best in results]))
+        return 0
+    for path, best in results:
+        width = max(len(label) for label, _ in best)
         print(path)
-        for label, probability in ranked:
+        for label, probability in best:
             print(f"  {label:<{width}}  {probability:.4f}")
     return 0
 
@@ -97,6 +112,9 @@ def _info(args) -> int:
     from cnnengine.model import load
 
     model = load(args.model)
+    if args.json:
+        print(json.dumps(model.describe()))
+        return 0
     labels, graph = model.labels, model.graph
     print(f"name:          {model.name}")
     for spec in model.inputs:

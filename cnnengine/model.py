@@ -6,12 +6,12 @@ from typing import List, Optional
 
 import numpy as np
 
-from cnnengine import _C
 from cnnengine.errors import GraphError, InputError
 from cnnengine.executor import Plan
 from cnnengine.graph import Graph
 from cnnengine.layers import get_layer
 from cnnengine.model_format import load_graph, save_graph
+from cnnengine.ranking import top_k
 from cnnengine.runtime import calling_thread_num_threads, check_num_threads
 
 
@@ -92,12 +92,7 @@ class Model:
             logits = logits[0]
         if logits.ndim != 2 or logits.shape[0] != 1:
             raise InputError(f"classify takes one image; the network produced outputs of shape {logits.shape}")
-        probabilities = _C.softmax(np.ascontiguousarray(logits), 1)[0]
-        labels = self.labels or [str(i) for i in range(probabilities.shape[0])]
-        if len(labels) != probabilities.shape[0]:
-            raise InputError(f"model has {len(labels)} labels but {probabilities.shape[0]} outputs")
-        order = np.argsort(-probabilities, kind="stable")[:max(1, int(top))]
-        return [(labels[i], float(probabilities[i])) for i in order]
+        return top_k(logits, self.labels, top)[0]
 
     def _as_batch(self, x) -> np.ndarray:
         spec, expected = self.graph.inputs[0], self._expected_input
@@ -128,25 +123,41 @@ class Model:
     def save(self, path) -> None:
         save_graph(self.graph, path)
 
+    def layers(self) -> List[dict]:
+        """The layers as run (after fusion): name, op, output shape per sample (None when the input
+        size is free and the metadata gives no canonical one), parameters, MACs per sample, algorithm."""
+        shapes = self._example_shapes()
+        rows = []
+        for node, layer, kernel in self._plan.steps:
+            fused = "+".join(k for k in ("residual", "relu") if node.attrs.get(k))
+            rows.append({"name": node.name, "op": node.op + (f"+{fused}" if fused else ""),
+                         "output": list(shapes[node.name][1:]) if shapes else None,
+                         "params": sum(prod(self._plan_param_shape(node, role)) for role in node.params),
+                         "macs": layer.macs(node, [shapes[t] for t in node.inputs], shapes[node.name]) if shapes else 0,
+                         "algorithm": getattr(kernel, "algorithm", "")})
+        return rows
+
+    def describe(self) -> dict:
+        """Everything `cnnengine info` shows, as JSON-ready data."""
+        layers = self.layers()
+        return {"name": self.name, "inputs": self.inputs, "outputs": self.outputs, "labels": self.labels,
+                "preprocessing": self.preprocessing, "input_shape": self.graph.metadata.get("input_shape"),
+                "layers": layers, "params": sum(row["params"] for row in layers),
+                "macs": sum(row["macs"] for row in layers)}
+
     def summary(self) -> str:
         """A table of the layers as run (after fusion): op, output shape, parameters, MACs, algorithm."""
-        shapes = self._example_shapes()
+        layers = self.layers()
         rows = [("layer", "op", "output", "params", "MACs", "algorithm")]
-        total_params = total_macs = 0
-        for node, layer, kernel in self._plan.steps:
-            n_params = sum(prod(self._plan_param_shape(node, role)) for role in node.params)
-            macs = layer.macs(node, [shapes[t] for t in node.inputs], shapes[node.name]) if shapes else 0
-            total_params += n_params
-            total_macs += macs
-            fused = "+".join(k for k in ("residual", "relu") if node.attrs.get(k))
-            op = node.op + (f"+{fused}" if fused else "")
-            out = "x".join(map(str, shapes[node.name][1:])) if shapes else "?"
-            rows.append((node.name, op, out, f"{n_params:,}", f"{macs:,}", getattr(kernel, "algorithm", "")))
+        for row in layers:
+            out = "x".join(map(str, row["output"])) if row["output"] else "?"
+            rows.append((row["name"], row["op"], out, f"{row['params']:,}", f"{row['macs']:,}", row["algorithm"]))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines.append(f"{self.name}: {len(self._plan.steps)} layers as run, {total_params:,} parameters, "
-                     f"{total_macs:,} MACs per sample" + ("" if shapes else " (free input size)"))
+        free = layers and layers[0]["output"] is None
+        lines.append(f"{self.name}: {len(layers)} layers as run, {sum(r['params'] for r in layers):,} parameters, "
+                     f"{sum(r['macs'] for r in layers):,} MACs per sample" + (" (free input size)" if free else ""))
         return "\n".join(lines)
 
     def _plan_param_shape(self, node, role):
