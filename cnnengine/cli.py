@@ -26,9 +26,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (CnnEngineError, OSError) as error:
         print(f"cnnengine {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except ImportError as error:  # convert without torch / torchvision
-        print(f"cnnengine {args.command}: error: {error} (conversion needs torch and torchvision)",
-              file=sys.stderr)
+    except ImportError as error:  # convert without torch / torchvision, serve without its extra
+        hint = " (conversion needs torch and torchvision)" if args.command == "convert" else ""
+        print(f"cnnengine {args.command}: error: {error}{hint}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -61,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("model", metavar="MODEL", help="model file (.npz)")
     info.add_argument("--json", action="store_true", help="print the description as JSON")
     info.set_defaults(run=_info)
+
+    serve = commands.add_parser("serve", help="serve a model over HTTP (needs pip install 'cnnengine[serve]')")
+    serve.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="W",
+                       help="worker processes; the CPUs are split between them (default 1)")
+    serve.add_argument("--threads", type=_positive, metavar="N", help="threads per worker (default: CPUs / workers)")
+    serve.add_argument("--max-batch", type=_positive, default=8, metavar="B",
+                       help="most samples per network call; 1 turns micro-batching off (default 8)")
+    serve.add_argument("--max-wait-ms", type=float, default=5.0, metavar="MS",
+                       help="longest wait for more requests to fill a batch (default 5)")
+    serve.add_argument("--max-body-bytes", type=_positive, default=20 * 1024 * 1024, metavar="BYTES",
+                       help="larger request bodies get 413 (default 20 MiB)")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -105,6 +120,14 @@ def _predict(args) -> int:
         print(path)
         for label, probability in best:
             print(f"  {label:<{width}}  {probability:.4f}")
+    return 0
+
+
+def _serve(args) -> int:
+    from cnnengine.serve.server import serve
+
+    serve(args.model, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
+          max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, max_body_bytes=args.max_body_bytes)
     return 0
 
 

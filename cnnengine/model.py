@@ -94,6 +94,11 @@ class Model:
             raise InputError(f"classify takes one image; the network produced outputs of shape {logits.shape}")
         return top_k(logits, self.labels, top)[0]
 
+    def prepare_input(self, x) -> np.ndarray:
+        """The float32 N x C x H x W batch that predict(x) would run (images preprocessed, shape
+        checked); InputError when x does not fit the model."""
+        return self._as_batch(x)
+
     def _as_batch(self, x) -> np.ndarray:
         spec, expected = self.graph.inputs[0], self._expected_input
         source = "input"
