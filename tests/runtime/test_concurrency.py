@@ -21,7 +21,7 @@ def test_eight_threads_mixed_batches_bitwise_equal_to_serial(small_resnet, rng):
 
 
 def test_models_with_different_thread_counts_run_side_by_side(small_resnet, rng):
-    from conftest import build_small_resnet
+    from small_resnet import build_small_resnet
 
     single = build_small_resnet(num_threads=1)
     x = rng.standard_normal((6, 3, 32, 32), dtype=np.float32)

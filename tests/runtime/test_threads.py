@@ -11,7 +11,7 @@ import cnnengine
 from cnnengine import _C
 from cnnengine.cpu_quota import available_cpus, cgroup_cpu_quota
 from cnnengine.runtime import calling_thread_num_threads
-from conftest import run_python
+from fresh_python import run_python
 
 
 def test_default_is_the_available_cpus_and_env_overrides():
@@ -67,7 +67,7 @@ def test_calling_thread_override_leaves_other_threads_alone():
 
 
 def test_model_num_threads_sizes_the_pool_and_is_changeable(rng):
-    from conftest import build_small_resnet
+    from small_resnet import build_small_resnet
 
     model = build_small_resnet(num_threads=3)
     x = rng.standard_normal((4, 3, 32, 32), dtype=np.float32)
@@ -81,7 +81,7 @@ def test_model_num_threads_sizes_the_pool_and_is_changeable(rng):
 
 IDLE_CPU_CODE = """
 import time, numpy as np, cnnengine
-from conftest import build_small_resnet
+from small_resnet import build_small_resnet
 cnnengine.set_num_threads(2)
 model = build_small_resnet()
 x = np.random.default_rng(0).standard_normal((8, 3, 64, 64), dtype=np.float32)
@@ -108,7 +108,7 @@ order = sys.argv[1].split(",")
 for name in order:
     __import__(name)
 import torch, cnnengine
-from conftest import build_small_resnet
+from small_resnet import build_small_resnet
 torch.set_num_threads(2)
 cnnengine.set_num_threads(2)
 x = np.random.default_rng(0).standard_normal((4, 3, 32, 32), dtype=np.float32)

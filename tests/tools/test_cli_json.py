@@ -5,23 +5,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnengine import GraphBuilder
 from cnnengine.cli import main
-from cnnengine.preprocess import IMAGENET_RECIPE
 
 CAT = Path(__file__).resolve().parents[2] / "examples" / "cat.jpg"
-LABELS = ["cat", "dog", "fish", "bird"]
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    b = GraphBuilder("tiny_classifier", input_shape=(3, 224, 224), seed=5)
-    x = b.relu(b.conv2d(b.input, 8, 3, stride=2, name="conv"))
-    x = b.linear(b.flatten(b.adaptive_avg_pool2d(x, 1)), 4, name="fc")
-    model = b.build_model([x], metadata={"labels": LABELS, "preprocessing": dict(IMAGENET_RECIPE)}, free_spatial=True)
-    path = tmp_path_factory.mktemp("cli_json") / "tiny.npz"
-    model.save(path)
-    return model, path
+def model_file(classifier_file):
+    return classifier_file
 
 
 def test_predict_json_batches_images(model_file, tmp_path, capsys):
@@ -46,7 +37,7 @@ def test_info_json(model_file, capsys):
     model, path = model_file
     assert main(["info", str(path), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["name"] == "tiny_classifier" and info["labels"] == LABELS
+    assert info["name"] == "tiny_classifier" and info["labels"] == model.labels == ["cat", "dog", "fish", "bird"]
     assert info["preprocessing"]["crop"] == 224
     assert [layer["op"] for layer in info["layers"]] == ["conv2d+relu", "adaptive_avg_pool2d", "flatten", "linear"]
     assert info["params"] == sum(int(np.prod(p.shape)) for p in model.graph.params.values())

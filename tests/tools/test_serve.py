@@ -15,12 +15,9 @@ import numpy as np
 import pytest
 
 import cnnengine
-from cnnengine import GraphBuilder
-from cnnengine.preprocess import IMAGENET_RECIPE
 
 ROOT = Path(__file__).resolve().parents[2]
 CAT = ROOT / "examples" / "cat.jpg"
-LABELS = ["cat", "dog", "fish", "bird"]
 START_TIMEOUT_S = 60
 
 
@@ -41,14 +38,8 @@ def request(url, data=None, content_type="application/octet-stream", timeout=30)
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory):
-    b = GraphBuilder("served", input_shape=(3, 224, 224), seed=9)
-    x = b.relu(b.conv2d(b.input, 8, 3, stride=4, name="conv"))
-    x = b.linear(b.flatten(b.adaptive_avg_pool2d(x, 1)), 4, name="fc")
-    model = b.build_model([x], metadata={"labels": LABELS, "preprocessing": dict(IMAGENET_RECIPE)}, free_spatial=True)
-    path = tmp_path_factory.mktemp("serve") / "served.npz"
-    model.save(path)
-    return path
+def model_file(classifier_file):
+    return classifier_file[1]
 
 
 def start_server(model_file, *options):
@@ -94,7 +85,7 @@ def server(model_file):
 
 def test_health(server):
     status, body = request(server + "/health")
-    assert status == 200 and json.loads(body) == {"status": "ok", "model": "served"}
+    assert status == 200 and json.loads(body) == {"status": "ok", "model": "tiny_classifier"}
 
 
 def test_image_bytes_give_the_models_top_k(server, model_file):
