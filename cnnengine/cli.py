@@ -2,10 +2,11 @@
 
     cnnengine convert --torchvision resnet18 [--weights IMAGENET1K_V1] [--num-classes N] OUT.npz
     cnnengine convert MODEL.onnx OUT.npz
-    cnnengine predict MODEL IMAGE... [--top 5] [--threads N]
-    cnnengine info MODEL
+    cnnengine predict MODEL IMAGE... [--top 5] [--threads N] [--batch-size 8] [--json]
+    cnnengine info MODEL [--json]
     cnnengine batch-predict MODEL 'images/**/*.jpg' --out preds.parquet [--top 5] [--embeddings] [--raw]
               [--ray-address auto|ADDRESS | --local] [--batch-size N] [--workers N] [--threads N]
+    cnnengine serve MODEL [--host 127.0.0.1] [--port 8000] [--workers 1] ...   (pip install .[serve])
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -28,9 +29,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (CnnEngineError, OSError) as error:
         print(f"cnnengine {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except ImportError as error:  # convert without torch / torchvision
-        print(f"cnnengine {args.command}: error: {error} (conversion needs torch and torchvision, or onnx)",
-              file=sys.stderr)
+    except ImportError as error:  # convert without torch / torchvision or onnx, serve without its extra
+        hint = " (conversion needs torch and torchvision, or onnx)" if args.command == "convert" else ""
+        print(f"cnnengine {args.command}: error: {error}{hint}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -55,10 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files")
     predict.add_argument("--top", type=_positive, default=5, metavar="K", help="classes shown per image (default 5)")
     predict.add_argument("--threads", type=_positive, metavar="N", help="threads (default: all)")
+    predict.add_argument("--batch-size", type=_positive, default=8, metavar="B",
+                         help="images run through the network together (default 8)")
+    predict.add_argument("--json", action="store_true", help="print JSON: [{image, top: [{label, probability}]}]")
     predict.set_defaults(run=_predict)
 
     info = commands.add_parser("info", help="describe a model file")
     info.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    info.add_argument("--json", action="store_true", help="print the description as JSON")
     info.set_defaults(run=_info)
 
     batch = commands.add_parser("batch-predict", help="predict over an image collection, results to Parquet "
@@ -78,6 +83,20 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--threads", type=_positive, metavar="N", help="engine threads per worker")
     batch.add_argument("--column", default="path", help="column of image paths in a table source (default path)")
     batch.set_defaults(run=_batch_predict)
+    serve = commands.add_parser("serve", help="serve a model over HTTP (needs pip install 'cnnengine[serve]')")
+    serve.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, metavar="W",
+                       help="worker processes; the CPUs are split between them (default 1)")
+    serve.add_argument("--threads", type=_positive, metavar="N", help="threads per worker (default: CPUs / workers)")
+    serve.add_argument("--max-batch", type=_positive, default=8, metavar="B",
+                       help="most samples per network call; 1 turns micro-batching off (default 8)")
+    serve.add_argument("--max-wait-ms", type=float, default=5.0, metavar="MS",
+                       help="longest wait for more requests to fill a batch (default 5)")
+    serve.add_argument("--max-body-bytes", type=_positive, default=20 * 1024 * 1024, metavar="BYTES",
+                       help="larger request bodies get 413 (default 20 MiB)")
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -117,14 +136,32 @@ def _convert(args) -> int:
 
 def _predict(args) -> int:
     from cnnengine.model import load
+    from cnnengine.ranking import top_k
 
     model = load(args.model, num_threads=args.threads)
-    for path in args.images:
-        ranked = model.classify(path, top=args.top)
-        width = max(len(label) for label, _ in ranked)
+    results = []
+    for start in range(0, len(args.images), args.batch_size):
+        paths = args.images[start:start + args.batch_size]
+        logits = model.predict(paths)
+        ranked = top_k(logits[0] if isinstance(logits, tuple) else logits, model.labels, args.top)
+        results.extend(zip(paths, ranked))
+    if args.json:
+        print(json.dumps([{"image": path, "top": [{"label": label, "probability": probability}
+                                                  for label, probability in best]} for path, best in results]))
+        return 0
+    for path, best in results:
+        width = max(len(label) for label, _ in best)
         print(path)
-        for label, probability in ranked:
+        for label, probability in best:
             print(f"  {label:<{width}}  {probability:.4f}")
+    return 0
+
+
+def _serve(args) -> int:
+    from cnnengine.serve.server import serve
+
+    serve(args.model, host=args.host, port=args.port, workers=args.workers, threads=args.threads,
+          max_batch=args.max_batch, max_wait_ms=args.max_wait_ms, max_body_bytes=args.max_body_bytes)
     return 0
 
 
@@ -132,6 +169,9 @@ def _info(args) -> int:
     from cnnengine.model import load
 
     model = load(args.model)
+    if args.json:
+        print(json.dumps(model.describe()))
+        return 0
     labels, graph = model.labels, model.graph
     print(f"name:          {model.name}")
     for spec in model.inputs:

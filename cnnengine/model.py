@@ -1,36 +1,47 @@
 """Model: the user-facing object. Loads a graph, prepares its inference plan once (weights
 packed, passes applied), and runs predict/classify on arrays or images."""
 import os
-from contextlib import contextmanager
 from dataclasses import replace
 from math import prod
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from cnnengine import _C, conv_algorithm
+from cnnengine import conv_algorithm
 from cnnengine.errors import GraphError, InputError
 from cnnengine.executor import Plan
 from cnnengine.graph import Graph
 from cnnengine.layers import get_layer
 from cnnengine.model_format import load_graph, save_graph
+from cnnengine.ranking import top_k
+from cnnengine.runtime import calling_thread_num_threads, check_num_threads
 
 
 class Model:
+    """A prepared network. Thread-safe: predict never changes the model (per-call memory comes
+    from each call), so one Model may serve many threads at once."""
+
     def __init__(self, graph: Graph, num_threads: Optional[int] = None, algo: conv_algorithm.Policy = None):
         """algo: how each conv2d's algorithm is chosen (see cnnengine/conv_algorithm.py): None uses
         the choice stored in the file, else the heuristic table; "auto" times the candidates once
         now; an algorithm name ("gemm", "winograd_f23", "winograd_f43", "winograd_f63") applies to
         every layer it fits; a dict {conv layer name: algorithm} sets single layers."""
-        if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
-            raise ValueError(f"num_threads must be an int >= 1 or None, got {num_threads!r}")
         self.graph = graph
         self.num_threads = num_threads
-        with self._threads():
+        with calling_thread_num_threads(self._num_threads):
             self._conv_choices = conv_algorithm.choose(graph, algo, self._example_input_shapes())
         self._plan = Plan(graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()})
         shape = graph.inputs[0].shape
         self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
+
+    @property
+    def num_threads(self) -> Optional[int]:
+        """Threads this model's calls use; None follows cnnengine.set_num_threads."""
+        return self._num_threads
+
+    @num_threads.setter
+    def num_threads(self, value: Optional[int]) -> None:
+        self._num_threads = None if value is None else check_num_threads(value)
 
     # -- metadata -------------------------------------------------------------------------
     @property
@@ -74,25 +85,18 @@ class Model:
         inputs = self._example_input_shapes()
         return self._plan.shapes_and_memory(inputs)[0] if inputs else None
 
-    @contextmanager
-    def _threads(self):
-        """Runs the block with this model's thread count, when it has one."""
-        previous = _C.get_num_threads()
-        if self.num_threads is not None:
-            _C.set_num_threads(self.num_threads)
-        try:
-            yield
-        finally:
-            if self.num_threads is not None:
-                _C.set_num_threads(previous)
-
     # -- inference ------------------------------------------------------------------------
     def predict(self, x):
         """Raw network outputs for a float32 N x C x H x W array, or for images (a path, a PIL
-        image, a uint8 H x W x C array, or a list of those) preprocessed by the stored recipe.
-        Returns one array, or a tuple when the network has several outputs."""
+        image, encoded image bytes, a uint8 H x W x C array, or a list of those) preprocessed by the
+        stored recipe. Returns one array, or a tuple when the network has several outputs.
+
+        Input policy: tensors must be float32 (float64 and other dtypes are refused, never silently
+        cast); uint8 arrays are images; non-contiguous arrays are copied; batch size (and spatial
+        size, for networks with global pooling) may change from call to call; NaN and Inf are not
+        checked and propagate through the network as in PyTorch. Safe to call from many threads."""
         batch = self._as_batch(x)
-        with self._threads():
+        with calling_thread_num_threads(self._num_threads):
             outputs = self._plan.run({self.graph.inputs[0].name: batch})
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
@@ -103,12 +107,12 @@ class Model:
             logits = logits[0]
         if logits.ndim != 2 or logits.shape[0] != 1:
             raise InputError(f"classify takes one image; the network produced outputs of shape {logits.shape}")
-        probabilities = _C.softmax(np.ascontiguousarray(logits), 1)[0]
-        labels = self.labels or [str(i) for i in range(probabilities.shape[0])]
-        if len(labels) != probabilities.shape[0]:
-            raise InputError(f"model has {len(labels)} labels but {probabilities.shape[0]} outputs")
-        order = np.argsort(-probabilities, kind="stable")[:max(1, int(top))]
-        return [(labels[i], float(probabilities[i])) for i in order]
+        return top_k(logits, self.labels, top)[0]
+
+    def prepare_input(self, x) -> np.ndarray:
+        """The float32 N x C x H x W batch that predict(x) would run (images preprocessed, shape
+        checked); InputError when x does not fit the model."""
+        return self._as_batch(x)
 
     def _as_batch(self, x) -> np.ndarray:
         spec, expected = self.graph.inputs[0], self._expected_input
@@ -122,8 +126,10 @@ class Model:
                 x = preprocess.images_to_batch(x, self.preprocessing)
                 source = "preprocessed image batch"
             else:
-                kind = f"{x.dtype} array of shape {x.shape}" if isinstance(x, np.ndarray) else type(x).__name__
-                raise InputError(f"input must be {expected} (or images), got {kind}")
+                if isinstance(x, np.ndarray):
+                    raise InputError(f"input must be {expected} (or images), got {x.dtype} array of shape "
+                                     f"{x.shape}; convert it with x.astype(np.float32)")
+                raise InputError(f"input must be {expected} (or images), got {type(x).__name__}")
         if x.ndim != 1 + len(spec.shape):
             raise InputError(f"{source} must be {expected}, got a {x.ndim}-D array of shape {x.shape}")
         for axis, dim in enumerate(spec.shape, start=1):
@@ -142,25 +148,41 @@ class Model:
         save_graph(Graph(self.graph.name, self.graph.inputs, nodes, self.graph.outputs, self.graph.params,
                          self.graph.metadata, self.graph.training_outputs), path)
 
+    def layers(self) -> List[dict]:
+        """The layers as run (after fusion): name, op, output shape per sample (None when the input
+        size is free and the metadata gives no canonical one), parameters, MACs per sample, algorithm."""
+        shapes = self._example_shapes()
+        rows = []
+        for node, layer, kernel in self._plan.steps:
+            fused = "+".join(k for k in ("residual", "relu") if node.attrs.get(k))
+            rows.append({"name": node.name, "op": node.op + (f"+{fused}" if fused else ""),
+                         "output": list(shapes[node.name][1:]) if shapes else None,
+                         "params": sum(prod(self._plan_param_shape(node, role)) for role in node.params),
+                         "macs": layer.macs(node, [shapes[t] for t in node.inputs], shapes[node.name]) if shapes else 0,
+                         "algorithm": getattr(kernel, "algorithm", "")})
+        return rows
+
+    def describe(self) -> dict:
+        """Everything `cnnengine info` shows, as JSON-ready data."""
+        layers = self.layers()
+        return {"name": self.name, "inputs": self.inputs, "outputs": self.outputs, "labels": self.labels,
+                "preprocessing": self.preprocessing, "input_shape": self.graph.metadata.get("input_shape"),
+                "layers": layers, "params": sum(row["params"] for row in layers),
+                "macs": sum(row["macs"] for row in layers)}
+
     def summary(self) -> str:
         """A table of the layers as run (after fusion): op, output shape, parameters, MACs, algorithm."""
-        shapes = self._example_shapes()
+        layers = self.layers()
         rows = [("layer", "op", "output", "params", "MACs", "algorithm")]
-        total_params = total_macs = 0
-        for node, layer, kernel in self._plan.steps:
-            n_params = sum(prod(self._plan_param_shape(node, role)) for role in node.params)
-            macs = layer.macs(node, [shapes[t] for t in node.inputs], shapes[node.name]) if shapes else 0
-            total_params += n_params
-            total_macs += macs
-            fused = "+".join(k for k in ("residual", "relu") if node.attrs.get(k))
-            op = node.op + (f"+{fused}" if fused else "")
-            out = "x".join(map(str, shapes[node.name][1:])) if shapes else "?"
-            rows.append((node.name, op, out, f"{n_params:,}", f"{macs:,}", getattr(kernel, "algorithm", "")))
+        for row in layers:
+            out = "x".join(map(str, row["output"])) if row["output"] else "?"
+            rows.append((row["name"], row["op"], out, f"{row['params']:,}", f"{row['macs']:,}", row["algorithm"]))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines.append(f"{self.name}: {len(self._plan.steps)} layers as run, {total_params:,} parameters, "
-                     f"{total_macs:,} MACs per sample" + ("" if shapes else " (free input size)"))
+        free = layers and layers[0]["output"] is None
+        lines.append(f"{self.name}: {len(layers)} layers as run, {sum(r['params'] for r in layers):,} parameters, "
+                     f"{sum(r['macs'] for r in layers):,} MACs per sample" + (" (free input size)" if free else ""))
         return "\n".join(lines)
 
     def _plan_param_shape(self, node, role):

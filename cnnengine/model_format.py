@@ -10,6 +10,7 @@ the bytes stored before numpy allocates it, and the graph is validated before an
 """
 import json
 import os
+import tokenize
 import zipfile
 from math import prod
 from typing import Dict
@@ -93,7 +94,12 @@ def read_members(path) -> Dict[str, np.ndarray]:
                 read_header = HEADER_READERS.get(version)
                 if read_header is None:
                     raise ModelFormatError(f"{path}: member '{name}' has unsupported .npy version {version}")
-                shape, _, dtype = read_header(member)
+                try:
+                    shape, _, dtype = read_header(member)
+                except (ValueError, SyntaxError, TypeError, OverflowError, tokenize.TokenError) as error:
+                    raise ModelFormatError(f"{path}: member '{name}' has a malformed .npy header ({error})") from None
+                if any(dim < 0 for dim in shape):
+                    raise ModelFormatError(f"{path}: member '{name}' declares a negative dimension {tuple(shape)}")
                 if dtype.hasobject:
                     raise ModelFormatError(f"{path}: member '{name}' holds Python objects; refused (no pickle)")
                 declared = prod(shape) * dtype.itemsize

@@ -16,12 +16,16 @@ It gives the same numbers as torchvision's Resize(resize, interpolation) -> Cent
 ToTensor() -> Normalize(mean, std) on the same PIL image: Pillow decodes and resizes (antialiased,
 as torchvision does for PIL inputs), numpy normalises through a per-channel lookup table.
 
-Decoding a file applies its EXIF orientation (PIL images given directly are used as they are, as
+Decoding a file (or encoded bytes) applies its EXIF orientation (PIL images given directly are used as they are, as
 torchvision would); grayscale, RGBA, palette, CMYK ... images are converted with
 Pillow to the recipe's mode; 16-bit grayscale (modes I;16 and I) is scaled to 8 bits first (Pillow's
-own conversion would clip everything above 255 to white).
+own conversion would clip everything above 255 to white). Files or bytes that declare more than
+MAX_IMAGE_PIXELS pixels are refused before their pixels are decoded (decompression bombs).
 """
+import io
 import os
+import warnings
+
 import numpy as np
 from PIL import Image, ImageOps
 
@@ -33,6 +37,8 @@ MODES = {"RGB": 3, "L": 1}
 IMAGENET_RECIPE = {"mode": "RGB", "resize": 256, "crop": 224, "mean": [0.485, 0.456, 0.406],
                    "std": [0.229, 0.224, 0.225], "scale": 1 / 255, "interpolation": "bilinear"}
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
+MAX_IMAGE_PIXELS = 40_000_000  # 8 times a 24-megapixel photo; a bomb declares far more
+ENCODED = (bytes, bytearray, memoryview)
 
 
 # -- recipes ------------------------------------------------------------------------------------
@@ -87,7 +93,7 @@ def _size(recipe, key):
 
 # -- inputs -------------------------------------------------------------------------------------
 def is_image_like(x) -> bool:
-    """True for a path (str or os.PathLike), a PIL image, a uint8 array of shape H x W, H x W x C or
+    """True for a path (str or os.PathLike), encoded image bytes, a PIL image, a uint8 array of shape H x W, H x W x C or
     N x H x W x C, or a non-empty list/tuple of those."""
     if isinstance(x, (list, tuple)):
         return len(x) > 0 and all(_is_single_image_like(item) for item in x)
@@ -95,7 +101,7 @@ def is_image_like(x) -> bool:
 
 
 def _is_single_image_like(x) -> bool:
-    if isinstance(x, (str, os.PathLike, Image.Image)):
+    if isinstance(x, (str, os.PathLike, Image.Image) + ENCODED):
         return True
     return isinstance(x, np.ndarray) and x.dtype == np.uint8 and x.ndim in (2, 3, 4)
 
@@ -121,18 +127,35 @@ def load_image(path) -> Image.Image:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputError(f"image file not found: {path}")
+    return decode_image(path, path)
+
+
+def decode_image(source, name: str = "image bytes") -> Image.Image:
+    """Decodes a path, a binary file or encoded bytes (EXIF orientation applied), refusing images
+    that declare more than MAX_IMAGE_PIXELS before decoding their pixels."""
+    if isinstance(source, ENCODED):
+        source = io.BytesIO(source)
     try:
-        with Image.open(path) as image:
-            image.load()
-            return ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as error:
-        raise InputError(f"cannot decode image {path}: {error}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below instead
+            with Image.open(source) as image:
+                if image.width * image.height <= MAX_IMAGE_PIXELS:
+                    image.load()
+                    return ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError as error:  # Pillow's own, larger limit, checked when opening
+        raise InputError(f"{name}: {error} Refused.") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as error:
+        raise InputError(f"cannot decode {name}: {error}") from None
+    raise InputError(f"{name}: image declares {image.width} x {image.height} pixels, more than "
+                     f"cnnengine.preprocess.MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,}; refused")
 
 
 def _to_pil_images(item):
     """[(PIL image, description)] for one item of the input."""
     if isinstance(item, (str, os.PathLike)):
         return [(load_image(item), os.fspath(item))]
+    if isinstance(item, ENCODED):
+        return [(decode_image(item), "image bytes")]
     if isinstance(item, Image.Image):
         return [(item, "PIL image")]
     if item.ndim == 4:

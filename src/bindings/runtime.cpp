@@ -15,7 +15,12 @@ void register_runtime(py::module_& m) {
     active_isa();  // resolve CNNENGINE_ISA now: a bad value fails the import, not a worker thread
     m.def("set_num_threads", &set_num_threads, py::arg("num_threads"),
           "Threads used by every kernel in this process (>= 1).");
-    m.def("get_num_threads", &get_num_threads);
+    m.def("get_num_threads", &get_num_threads,
+          "Threads kernels called from this thread use (its override, else the process-wide count).");
+    m.def("exchange_calling_thread_num_threads", &exchange_calling_thread_num_threads, py::arg("num_threads"),
+          "Sets this thread's thread-count override (0 clears it); returns the previous override.");
+    m.def("affinity_cpu_count", &affinity_cpu_count, "CPUs in this process's affinity mask.");
+    m.def("pool_worker_count", &pool_worker_count, "Worker threads the kernel pool holds now.");
     m.def("active_isa", [] { return std::string(isa_name(active_isa())); },
           "ISA of the dispatched kernels: 'avx2_fma' or 'scalar'.");
     m.def("set_isa", [](const std::string& name) { set_active_isa(isa_from_name(name.c_str())); },

@@ -1,10 +1,15 @@
 #include "common/threading.h"
 
+#include <sched.h>
+
 #include <atomic>
 #include <stdexcept>
+#include <thread>
 
 #ifdef _OPENMP
 #include <dlfcn.h>
+#include <omp.h>
+
 #include <cstring>
 #endif
 
@@ -12,25 +17,33 @@ namespace cnnengine {
 
 namespace {
 
-int default_num_threads() {
-#ifdef _OPENMP
-    return omp_get_max_threads();  // honours OMP_NUM_THREADS and the affinity mask
-#else
-    return 1;
-#endif
-}
-
 std::atomic<int> g_num_threads{0};  // 0: not chosen yet
+thread_local int t_num_threads = 0;  // 0: follow g_num_threads
 
 }  // namespace
 
+int affinity_cpu_count() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+    const unsigned hardware = std::thread::hardware_concurrency();
+    return hardware > 0 ? static_cast<int>(hardware) : 1;
+}
+
 int get_num_threads() {
+    if (t_num_threads > 0) return t_num_threads;
     int n = g_num_threads.load(std::memory_order_relaxed);
     if (n == 0) {
-        n = default_num_threads();
+        n = affinity_cpu_count();
         g_num_threads.store(n, std::memory_order_relaxed);
     }
     return n;
+}
+
+int exchange_calling_thread_num_threads(int num_threads) {
+    if (num_threads < 0) throw std::invalid_argument("num_threads must be >= 0 (0: the process-wide setting)");
+    const int previous = t_num_threads;
+    t_num_threads = num_threads;
+    return previous;
 }
 
 void set_num_threads(int num_threads) {

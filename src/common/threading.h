@@ -1,19 +1,23 @@
-// One OpenMP team shared by all kernels: the process-wide thread count, a coarse parallel loop,
-// and the rule that small operations stay on the calling thread.
+// Threads shared by all kernels: the thread count (process-wide, or overridden for the calling
+// thread), a coarse parallel loop on the pool of common/thread_pool.h, and the rule that small
+// operations stay on the calling thread.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
-#include "common/denormals.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "common/thread_pool.h"
 
 namespace cnnengine {
 
+// Threads for kernels called from this thread: its override when set, else the process-wide count.
 int get_num_threads();
-void set_num_threads(int num_threads);  // throws std::invalid_argument when < 1
+void set_num_threads(int num_threads);  // process-wide; throws std::invalid_argument when < 1
+// Sets this thread's override (0 clears it) and returns the previous one: a model with its own
+// thread count runs with it without touching other threads' calls.
+int exchange_calling_thread_num_threads(int num_threads);
+// CPUs in this process's affinity mask (the default before cnnengine.runtime applies quotas).
+int affinity_cpu_count();
 
 // Below this many multiply-adds a fork/join costs more than it saves.
 constexpr double kMinMacsPerThread = 64.0 * 1024.0;
@@ -22,26 +26,16 @@ constexpr double kMinMacsPerThread = 64.0 * 1024.0;
 int threads_for(double macs, int64_t work_items);
 
 // Runs body(i) for i in [0, count) on `num_threads` threads (dynamic schedule: the machine is
-// shared and noisy). Each worker flushes denormals while it computes and restores MXCSR after.
+// shared and noisy). Each thread flushes denormals while it computes and restores MXCSR after.
 template <class Body>
 void parallel_for(int64_t count, int num_threads, Body&& body) {
-#ifdef _OPENMP
-    if (num_threads > 1 && count > 1) {
-        const int team = static_cast<int>(count < num_threads ? count : num_threads);
-#pragma omp parallel num_threads(team)
-        {
-            DenormalsFlushGuard flush_denormals;
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t i = 0; i < count; ++i) body(i);
-        }
-        return;
-    }
-#endif
-    DenormalsFlushGuard flush_denormals;
-    for (int64_t i = 0; i < count; ++i) body(i);
+    using BodyType = std::remove_reference_t<Body>;
+    run_on_pool(count, num_threads, [](void* context, int64_t i) { (*static_cast<BodyType*>(context))(i); },
+                const_cast<void*>(static_cast<const void*>(&body)));
 }
 
-// The OpenMP runtime this build links ("libgomp", "libomp", ... or "none").
+// The OpenMP runtime this build links ("libgomp", "libomp", ... or "none"); kernels use it only
+// for `omp simd`, threads come from the pool.
 const char* openmp_runtime_name();
 
 }  // namespace cnnengine

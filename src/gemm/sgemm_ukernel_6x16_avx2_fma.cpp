@@ -42,9 +42,9 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
             hi = _mm256_add_ps(hi, load(residual + 8, mask_hi));
         }
         if (ep.relu) {
-            const __m256 zero = _mm256_setzero_ps();
-            lo = _mm256_max_ps(lo, zero);
-            hi = _mm256_max_ps(hi, zero);
+            const __m256 zero = _mm256_setzero_ps();  // zero first: maxps returns its second operand
+            lo = _mm256_max_ps(zero, lo);              // for NaN, so NaN propagates as in PyTorch
+            hi = _mm256_max_ps(zero, hi);
         }
     }
     if (kFull) {
