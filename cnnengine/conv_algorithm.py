@@ -14,6 +14,7 @@ from typing import Dict, Optional, Tuple, Union
 import numpy as np
 
 from cnnengine import _C
+from cnnengine.errors import GraphError
 from cnnengine.layers.base import int_pair_attr
 from cnnengine.layers.conv import conv_arguments
 
@@ -78,7 +79,10 @@ def choose(graph, policy: Policy, input_shapes: Optional[Dict[str, Tuple[int, ..
             raise ValueError(f"algo names layer '{name}', which is not a conv2d of this model")
         if algorithm not in ALGORITHMS:
             raise ValueError(f"algo for layer '{name}' must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
-    shapes = graph.infer_shapes(input_shapes) if input_shapes else None
+    try:
+        shapes = graph.infer_shapes(input_shapes) if input_shapes else None
+    except GraphError:  # the example size does not fit the network: choose without map sizes
+        shapes = None
     choices = {}
     for name, node in convs.items():
         input_shape = shapes[node.inputs[0]] if shapes else None

@@ -77,8 +77,10 @@ class Model:
         try:
             return self.graph.example_input_shapes(1)
         except GraphError:
-            canonical = self.graph.metadata.get("input_shape")
-            return {self.graph.inputs[0].name: (1,) + tuple(canonical)} if canonical else None
+            spec, canonical = self.graph.inputs[0], self.graph.metadata.get("input_shape")
+            usable = isinstance(canonical, list) and len(canonical) == len(spec.shape) and all(
+                isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in canonical)
+            return {spec.name: (1,) + tuple(canonical)} if usable else None
 
     def _example_shapes(self):
         """Every tensor's shape for _example_input_shapes(), or None."""
