@@ -9,7 +9,8 @@ PyTorch proves it. For each thread count and model, every engine runs in a worke
 own (worker.py) with that many threads; the driver asks the workers in turn, round after round
 (the engine order rotating), for --runs / --rounds timed calls after --warmup untimed ones, so
 machine noise hits every engine alike. Then cold start and peak RSS: a fresh process per engine
-imports it, loads the model and predicts batch 1 (--footprint-models, --cold-runs times each).
+imports it, loads the model and predicts batch 1 (--footprint-models, --cold-runs times each,
+at the largest --threads).
 An engine that is not installed is reported absent; one that fails on a model is reported failed
 for it, and the rest goes on. Writes report.md, latency.png and results.json into --out.
 """
@@ -88,7 +89,8 @@ def parse_args(argv=None):
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds the runs are split into")
     parser.add_argument("--warmup", type=int, default=2, help="untimed calls before each round's runs")
     parser.add_argument("--footprint-models", nargs="*", default=["resnet18"], choices=list(models.MODELS),
-                        help="models for cold start and peak RSS (default resnet18; none: skip)")
+                        help="models for cold start and peak RSS, at the largest --threads (default resnet18; "
+                             "the option alone: none)")
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per engine and model")
     parser.add_argument("--settle", type=float, default=0.1,
                         help="seconds of quiet before each engine's turn (the last one's thread pools stop spinning)")
