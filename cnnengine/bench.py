@@ -32,7 +32,8 @@ def input_shape(model, batch: int, size: Optional[Sequence[int]] = None) -> Tupl
             raise InputError(f"--size takes {len(declared) - 1} numbers for input {declared}, got {list(size)}")
         fixed = [d for d, s in zip(declared[1:], size) if d is not None and d != s]
         if fixed:
-            raise InputError(f"model '{model.name}' takes a fixed input of {declared}; --size {list(size)} does not fit")
+            raise InputError(f"model '{model.name}' takes a fixed input of {declared}; "
+                             f"--size {list(size)} does not fit")
         return (batch, declared[0]) + tuple(size)
     if None not in declared:
         return (batch,) + declared

@@ -46,7 +46,11 @@ class Worker:
         self._process = subprocess.Popen([sys.executable, WORKER, "serve", engine, model, str(threads), folder],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
                                          text=True, bufsize=1)
-        self.version = self._answer()["ready"]
+        try:
+            self.version = self._answer()["ready"]
+        except WorkerError:
+            self.close()
+            raise
 
     def ask(self, request):
         self._process.stdin.write(json.dumps(request) + "\n")
@@ -154,15 +158,16 @@ class Suite:
 
         outputs = {}
         for key, worker in list(workers.items()):
-            outputs[key] = np.asarray(self.ask(model, key, worker, workers, {"output": 1}), dtype=np.float64)
+            output = self.ask(model, key, worker, workers, {"output": 1})
+            if output is not None:
+                outputs[key] = np.asarray(output, dtype=np.float64)
         if "torch" not in outputs:
             return
         reference = outputs.pop("torch")
         scale = np.abs(reference).max() or 1.0
         for key, output in outputs.items():
-            if output is not None:
-                error = np.abs(output.reshape(reference.shape) - reference).max() / scale
-                self.results["check"].append({"model": model, "engine": key, "relative_error": float(error)})
+            error = np.abs(output.reshape(reference.shape) - reference).max() / scale
+            self.results["check"].append({"model": model, "engine": key, "relative_error": float(error)})
 
     def ask(self, model, key, worker, workers, request):
         """The worker's answer, or None after recording its failure and dropping it."""
@@ -177,17 +182,18 @@ class Suite:
     def measure(self, model, engines, threads):
         workers = self.start_workers(model, engines, threads)
         try:
-            self.check_outputs(model, workers)
+            if not any(entry["model"] == model for entry in self.results["check"]):  # once, not per thread count
+                self.check_outputs(model, workers)
             batches = self.args.batches or models.batches(model)
             runs_per_round = -(-self.args.runs // self.args.rounds)
             samples = {(batch, key): [] for batch in batches for key in workers}
             for round_index in range(self.args.rounds):
                 for batch in batches:
                     for key in rotated(list(workers), round_index):
-                        self.progress.set_description(f"{model} b{batch} t{threads} {key}")
-                        time.sleep(self.args.settle)
                         if key not in workers:  # failed earlier in this round
                             continue
+                        self.progress.set_description(f"{model} b{batch} t{threads} {key}")
+                        time.sleep(self.args.settle)
                         seconds = self.ask(model, key, workers[key], workers,
                                            {"batch": batch, "warmup": self.args.warmup, "runs": runs_per_round})
                         samples[batch, key].extend(seconds or [])

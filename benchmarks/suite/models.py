@@ -7,7 +7,8 @@ module the driver writes, into a cache folder outside the repository:
     model.onnx             ONNX (batch axis free) for ONNX Runtime and OpenVINO
     ncnn.param, ncnn.bin   ncnn's model, by pnnx from a TorchScript trace (fp32 weights)
 The folder is named by model, seed and the torch / cnnengine versions; files are written under a
-temporary name and renamed, so an interrupted export is redone, not reused.
+temporary name and renamed, so an interrupted export is redone, not reused. cnnengine's own file
+is converted afresh on every run: it is the engine under work, and its converter may have changed.
 """
 import contextlib
 import io
@@ -87,7 +88,8 @@ def prepare(name, cache_dir, needed, refresh=False):
 
     folder = model_dir(cache_dir, name)
     os.makedirs(folder, exist_ok=True)
-    missing = [kind for kind in needed if refresh or not os.path.exists(os.path.join(folder, FILES[kind]))]
+    missing = [kind for kind in needed if refresh or kind == "cnnengine"
+               or not os.path.exists(os.path.join(folder, FILES[kind]))]
     if not missing:
         return folder
     module = torch_module(name)
@@ -144,8 +146,11 @@ def _export_ncnn(module, example, folder, name):
     param, commit_param = _final(folder, "ncnn.param")
     weights, commit_weights = _final(folder, "ncnn.bin")
     shape = ",".join(map(str, example.shape))
-    subprocess.run([pnnx.EXEC_PATH, traced, f"inputshape=[{shape}]", "fp16=0", f"ncnnparam={param}",
-                    f"ncnnbin={weights}"], cwd=work, check=True, capture_output=True)
+    result = subprocess.run([pnnx.EXEC_PATH, traced, f"inputshape=[{shape}]", "fp16=0", f"ncnnparam={param}",
+                             f"ncnnbin={weights}"], cwd=work, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"pnnx exited with status {result.returncode}: "
+                           + ((result.stderr or result.stdout).strip().splitlines() or [""])[-1])
     commit_weights()
     commit_param()  # last: its presence marks the export complete
 

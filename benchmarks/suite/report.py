@@ -75,7 +75,8 @@ def throughput_table(results):
             continue
         rates = {key: batch / np.median(samples[key]) if key in samples else None for key in engines}
         peer, best = _best_peer(rates, lower_is_better=False)
-        rows.append([title(model), batch, threads, *[f"{rates[key]:.1f}" if rates[key] else "failed" for key in engines],
+        cells = [f"{rates[key]:.1f}" if rates[key] else "failed" for key in engines]
+        rows.append([title(model), batch, threads, *cells,
                      f"{_ratio(rates.get(OURS), best)}x ({titles[peer]})" if peer and rates.get(OURS) else "–"])
     return markdown_table(header, rows) if rows else ""
 
@@ -109,9 +110,10 @@ def check_lines(results):
 def markdown(results):
     machine, settings = results["machine"], results["settings"]
     engines = machine["engines"]
-    versions = ", ".join(f"{info['title']} {info['version']}" for info in engines.values() if info["status"] == "ok")
+    versions = ", ".join(f"{info['title']} {info.get('version', '(did not load)')}"
+                         for info in engines.values() if info["status"] == "ok")
     absent = [f"{info['title']} ({info['reason']})" for info in engines.values() if info["status"] != "ok"]
-    parts = [f"# cnnengine side-by-side benchmark\n",
+    parts = ["# cnnengine side-by-side benchmark\n",
              f"Machine: {machine['cpu_model']}, {machine['usable_cpus']} usable CPUs, ISA "
              f"{' '.join(machine['isa_flags'])}; load average at start {machine['load_average_at_start']}.",
              f"Engines: {versions}." + (f" Absent: {', '.join(absent)}." if absent else ""),
@@ -126,7 +128,8 @@ def markdown(results):
         parts += ["\n## Same weights: output difference from PyTorch (max|diff| / max|PyTorch|, batch 1)\n",
                   *check_lines(results)]
     if results["errors"]:
-        parts += ["\n## Failures\n"] + [f"- {e['model']}, {e['engine']}, {e['threads']} thread(s): {e['message']}"
+        parts += ["\n## Failures\n"] + [f"- {e['model']}, {e['engine']}"
+                                       + (f", {e['threads']} thread(s)" if e["threads"] else "") + f": {e['message']}"
                                        for e in results["errors"]]
     return "\n".join(parts) + "\n"
 

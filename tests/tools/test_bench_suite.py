@@ -126,3 +126,16 @@ def test_tiny_run_through_the_workers(suite, tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert printed == (out / "report.md").read_text() + "\n"
     assert "| LeNet-5 | 3 | 1 |" in printed
+
+    # a model file that cannot load fails its engine only, with the engine's own message
+    [folder] = (tmp_path / "cache").iterdir()
+    (folder / "weights.pt").write_bytes(b"not a state_dict")
+    suite.main(["--models", "lenet5", "--engines", "cnnengine", "torch", "--batches", "1", "--threads", "1",
+                "--runs", "1", "--rounds", "1", "--footprint-models", "--settle", "0",
+                "--cache-dir", str(tmp_path / "cache"), "--out", str(out)])
+    results = json.loads((out / "results.json").read_text())
+    [error] = results["errors"]
+    assert error["engine"] == "torch" and error["message"].startswith("load failed: ")
+    assert [entry["engine"] for entry in results["latency"]] == ["cnnengine"] and results["check"] == []
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| LeNet-5 | 1 | 1 | ")]
+    assert row.endswith(" | failed | – | – | 1 |")  # PyTorch's cell, no ratios without a peer
