@@ -1,6 +1,7 @@
 """The benchmark models and their files, one set of random weights per model for every engine.
 
-Each model is built once from torchvision (LeNet-5 by hand) with a fixed seed; from that one
+Each model is built once from torchvision (LeNet-5 by hand) with a fixed seed, its BatchNorm
+statistics set from one random batch (see _calibrate_batch_norms); from that one
 module the driver writes, into a cache folder outside the repository:
     weights.pt             its state_dict, which the PyTorch worker loads into the same architecture
     model.npz              cnnengine's converted model (cnnengine.convert.from_torch)
@@ -71,7 +72,29 @@ def torch_module(name, device=None):
         else:
             kwargs = {"aux_logits": False, "init_weights": True} if arch == "googlenet" else {}
             module = getattr(torchvision.models, arch)(weights=None, **kwargs)
+    if device != "meta":
+        _calibrate_batch_norms(module, input_shape(name))
     return module.eval()
+
+
+def _calibrate_batch_norms(module, shape):
+    """Sets every BatchNorm's running mean and variance to those of one random batch, as training
+    would. With the fresh statistics (0 and 1), activations shrink layer by layer: GoogLeNet's reach
+    1e-11 and its logits are its biases alone, values no trained network has and on which denormal
+    arithmetic can dominate the timings."""
+    import torch
+
+    norms = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average: one batch sets the statistics
+    module.train()
+    with torch.no_grad():
+        module(torch.randn((8,) + tuple(shape)))
+    for norm in norms:
+        norm.momentum = 0.1
 
 
 def model_dir(cache_dir, name):
@@ -79,7 +102,8 @@ def model_dir(cache_dir, name):
 
     import cnnengine
 
-    return os.path.join(cache_dir, f"{name}-seed{SEED}-torch{torch.__version__}-cnnengine{cnnengine.__version__}")
+    return os.path.join(cache_dir, f"{name}-seed{SEED}-bn-calibrated-torch{torch.__version__}"
+                                   f"-cnnengine{cnnengine.__version__}")
 
 
 def prepare(name, cache_dir, needed, refresh=False):
