@@ -139,3 +139,19 @@ def test_tiny_run_through_the_workers(suite, tmp_path, monkeypatch, capsys):
     assert [entry["engine"] for entry in results["latency"]] == ["cnnengine"] and results["check"] == []
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| LeNet-5 | 1 | 1 | ")]
     assert row.endswith(" | failed | – | – | 1 |")  # PyTorch's cell, no ratios without a peer
+
+
+def test_batch_norm_statistics_come_from_a_batch(suite):
+    """Fresh statistics (mean 0, variance 1) would let activations vanish towards denormals."""
+    import models
+    import torch
+
+    module = models.torch_module("resnet18")
+    norms = [m for m in module.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert len(norms) == 20 and not module.training
+    for norm in norms:
+        assert norm.momentum == 0.1 and int(norm.num_batches_tracked) == 1
+        assert not torch.allclose(norm.running_var, torch.ones_like(norm.running_var))
+    with torch.no_grad():
+        features = torch.nn.Sequential(*list(module.children())[:-2])(torch.randn(1, 3, 224, 224))
+    assert 0.1 < float(features.std()) < 10
