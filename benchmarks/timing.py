@@ -8,21 +8,10 @@ noise hits both sides alike; medians and p90 are taken over all rounds.
 import json
 import subprocess
 import sys
-import time
 
 import numpy as np
 
-
-def time_calls(fn, repeats, warmup=3):
-    """Seconds taken by each of `repeats` calls of fn, after `warmup` untimed calls."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
+from cnnengine.bench import time_calls  # noqa: F401 (the scripts import it from here)
 
 
 def run_rounds(script, engines, worker_args, rounds):

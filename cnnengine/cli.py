@@ -7,6 +7,7 @@
     cnnengine batch-predict MODEL 'images/**/*.jpg' --out preds.parquet [--top 5] [--embeddings] [--raw]
               [--ray-address auto|ADDRESS | --local] [--batch-size N] [--workers N] [--threads N]
     cnnengine serve MODEL [--host 127.0.0.1] [--port 8000] [--workers 1] ...   (pip install .[serve])
+    cnnengine bench MODEL [--batch 1 8] [--threads 1 2] [--runs 20] [--warmup 3] [--size H W]
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -97,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-body-bytes", type=_positive, default=20 * 1024 * 1024, metavar="BYTES",
                        help="larger request bodies get 413 (default 20 MiB)")
     serve.set_defaults(run=_serve)
+    bench = commands.add_parser("bench", help="latency and throughput of a model file on this machine")
+    bench.add_argument("model", metavar="MODEL", help="model file (.npz)")
+    bench.add_argument("--batch", type=_positive, nargs="+", default=[1], metavar="N", help="batch sizes (default 1)")
+    bench.add_argument("--threads", type=_positive, nargs="+", metavar="N", help="thread counts (default: all)")
+    bench.add_argument("--runs", type=_positive, default=20, metavar="N", help="timed calls per case (default 20)")
+    bench.add_argument("--warmup", type=_positive, default=3, metavar="N", help="untimed calls first (default 3)")
+    bench.add_argument("--size", type=_positive, nargs=2, metavar=("H", "W"),
+                       help="input height and width, for models that accept any size (default: the stored one)")
+    bench.set_defaults(run=_bench)
     return parser
 
 
@@ -201,6 +211,25 @@ def _batch_predict(args) -> int:
                             batch_size=args.batch_size, workers=args.workers, threads=args.threads,
                             path_column=args.column, progress=True)
     print(report.summary())
+    return 0
+
+
+def _bench(args) -> int:
+    from cnnengine.bench import bench, input_shape
+    from cnnengine.model import load
+    from cnnengine.runtime import get_num_threads
+
+    model = load(args.model)
+    input_shape(model, 1, args.size)  # a size that does not fit fails before the table starts
+    print(f"{model.name}: {args.runs} timed calls per case after {args.warmup} warm-up, random float32 input")
+    print(f"{'input':<22} {'threads':>7} {'median ms':>10} {'p90 ms':>10} {'min ms':>10} {'img/s':>10}")
+    for threads in args.threads or [get_num_threads()]:
+        model.num_threads = threads
+        for batch in args.batch:
+            result = bench(model, batch, args.runs, args.warmup, args.size)
+            shape = " x ".join(map(str, result["shape"]))
+            print(f"{shape:<22} {threads:>7} {result['median_ms']:>10.3f} {result['p90_ms']:>10.3f} "
+                  f"{result['min_ms']:>10.3f} {result['images_per_s']:>10.1f}")
     return 0
 
 
