@@ -103,7 +103,7 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
     // on VGG-16 and ResNet-18 at batch 8, 2 threads).
     const bool small = macs / static_cast<double>(items) < kWholeGemmMaxMacs;
     const bool whole = small && (items >= 4 * threads || items % threads == 0);
-    const std::vector<GemmRange> parts = split_gemm(rows, pixels, whole ? 1 : threads);
+    const std::vector<GemmRange> parts = split_gemm(rows, pixels, whole ? 1 : threads, true);
     const int64_t tasks = items * static_cast<int64_t>(parts.size());
 
     parallel_for(tasks, threads, [&](int64_t t) {

@@ -8,6 +8,9 @@ namespace cnnengine {
 
 namespace {
 
+// Packing one B panel (im2col gathers included) costs about two micro-tiles of the same depth.
+constexpr int64_t kPackedPanelTileCost = 2;
+
 // Per-thread scratch for packed B blocks (KC x NC floats); grows once, then is reused.
 float* b_block_scratch() {
     thread_local AlignedBuffer scratch;
@@ -92,15 +95,17 @@ void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const 
         range_packing_blocks(a, b, out, range);
 }
 
-std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts) {
+std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool packs_b) {
     const int64_t row_panels = ceil_div(rows, kGemmMR);
     const int64_t col_panels = ceil_div(cols, kGemmNR);
-    // Pick the grid (row_parts x col_parts = parts) with the fewest tiles on the busiest part.
+    // Pick the grid (row_parts x col_parts = parts) with the least work on the busiest part:
+    // its micro-tiles, plus its B panels when it packs them.
+    const int64_t pack_cost = packs_b ? kPackedPanelTileCost : 0;
     int64_t best_row_parts = 1, best_cost = -1;
     for (int64_t row_parts = 1; row_parts <= parts; ++row_parts) {
         if (parts % row_parts != 0) continue;
         const int64_t col_parts = parts / row_parts;
-        const int64_t cost = ceil_div(row_panels, row_parts) * ceil_div(col_panels, col_parts);
+        const int64_t cost = (ceil_div(row_panels, row_parts) + pack_cost) * ceil_div(col_panels, col_parts);
         if (best_cost < 0 || cost < best_cost) {
             best_cost = cost;
             best_row_parts = row_parts;
@@ -124,7 +129,7 @@ std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts) {
 void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out) {
     const double macs = static_cast<double>(a.rows()) * b.cols * a.depth();
     const int threads = threads_for(macs, ceil_div(a.rows(), kGemmMR) * ceil_div(b.cols, kGemmNR));
-    const std::vector<GemmRange> ranges = split_gemm(a.rows(), b.cols, threads);
+    const std::vector<GemmRange> ranges = split_gemm(a.rows(), b.cols, threads, b.packer != nullptr);
     parallel_for(static_cast<int64_t>(ranges.size()), threads,
                  [&](int64_t i) { sgemm_range(a, b, out, ranges[i]); });
 }

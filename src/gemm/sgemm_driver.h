@@ -65,9 +65,10 @@ struct GemmRange {
 // Computes one rectangle of C on the calling thread.
 void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range);
 
-// Splits C[M x N] into about `parts` rectangles of whole micro-tiles, preferring column splits
-// (they need no redundant packing of B).
-std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts);
+// Splits C[M x N] into about `parts` rectangles of whole micro-tiles, balancing the micro-tiles per
+// part; when B is packed per call (`packs_b`), every part packs the B panels of its columns, so
+// splitting rows repeats that work and counts against it.
+std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool packs_b);
 
 // Whole product on the process thread team.
 void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out);
