@@ -11,5 +11,6 @@ void register_conv(pybind11::module_& m);
 void register_dense(pybind11::module_& m);
 void register_pool(pybind11::module_& m);
 void register_elementwise(pybind11::module_& m);
+void register_training(pybind11::module_& m);
 
 }  // namespace cnnengine::bindings

@@ -9,4 +9,5 @@ PYBIND11_MODULE(_C, m) {
     cnnengine::bindings::register_dense(m);
     cnnengine::bindings::register_pool(m);
     cnnengine::bindings::register_elementwise(m);
+    cnnengine::bindings::register_training(m);
 }
