@@ -79,15 +79,16 @@ void batch_norm_train_backward(const float* x, const float* dy, float* dx, int64
         if (dbias) dbias[c] = static_cast<float>(sum_dy);
         if (!dx) return;
         const double gamma = weight ? weight[c] : 1.0;
-        // dx = a * dy + b * x + d, with the per-channel constants folded once.
+        // dx = a * dy + b * (x - mean) + d with per-channel constants; x - mean stays explicit
+        // (folding it into d cancels catastrophically when |mean| >> std).
         const double a = gamma * s, mean_dy = sum_dy / count, mean_dy_xhat = sum_dy_xhat / count;
         const float fa = static_cast<float>(a), fb = static_cast<float>(-a * mean_dy_xhat * s);
-        const float fd = static_cast<float>(-a * mean_dy + a * mean_dy_xhat * s * m);
+        const float fd = static_cast<float>(-a * mean_dy);
         for (int64_t n = 0; n < batch; ++n) {
             const float* run = x + (n * channels + c) * inner;
             const float* g = dy + (n * channels + c) * inner;
             float* out = dx + (n * channels + c) * inner;
-            for (int64_t i = 0; i < inner; ++i) out[i] = fa * g[i] + fb * run[i] + fd;
+            for (int64_t i = 0; i < inner; ++i) out[i] = fa * g[i] + fb * (run[i] - m) + fd;
         }
     });
 }
