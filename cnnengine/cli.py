@@ -3,6 +3,7 @@
     cnnengine convert --torchvision resnet18 [--weights IMAGENET1K_V1] [--num-classes N] OUT.npz
     cnnengine predict MODEL IMAGE... [--top 5] [--threads N]
     cnnengine info MODEL
+    cnnengine train / finetune --model MODEL --data DATA --output OUT.npz   (cnnengine.training.commands)
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -56,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="describe a model file")
     info.add_argument("model", metavar="MODEL", help="model file (.npz)")
     info.set_defaults(run=_info)
+
+    from cnnengine.training.commands import add_training_commands
+
+    add_training_commands(commands)
     return parser
 
 

@@ -21,6 +21,8 @@ class Model:
         self.graph = graph
         self.num_threads = num_threads
         self._plan = Plan(graph)
+        self.training = False
+        self._trainer = None
         shape = graph.inputs[0].shape
         self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
 
@@ -69,7 +71,9 @@ class Model:
         if self.num_threads is not None:
             _C.set_num_threads(self.num_threads)
         try:
-            outputs = self._plan.run({self.graph.inputs[0].name: batch})
+            # In training mode the weights change under the plan: pack them afresh (eval() first is faster).
+            plan = Plan(self.graph) if self.training else self._plan
+            outputs = plan.run({self.graph.inputs[0].name: batch})
         finally:
             if self.num_threads is not None:
                 _C.set_num_threads(previous)
@@ -112,6 +116,33 @@ class Model:
             raise InputError(f"{source} must be {expected}, got an empty batch {x.shape}")
         return np.ascontiguousarray(x)
 
+    # -- training (cnnengine.training) ----------------------------------------------------------
+    @property
+    def trainer(self):
+        """The training executor (frozen parameters, tape, gradients), made on first use."""
+        if self._trainer is None:
+            from cnnengine.training.executor import TrainingExecutor
+
+            self._trainer = TrainingExecutor(self.graph)
+        return self._trainer
+
+    def train(self, mode: bool = True) -> "Model":
+        """Training mode (mode=True): BatchNorm uses batch statistics, dropout is on, nothing is
+        folded or fused. eval() returns to inference and re-prepares the plan with the new weights."""
+        if self.training and not mode:
+            self._plan = Plan(self.graph)
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Model":
+        return self.train(False)
+
+    def evaluate(self, x, y, topk=(1, 5), batch_size: int = 256) -> dict:
+        """Top-k and per-class accuracy on float32 input or raw uint8 images (see training.evaluate)."""
+        from cnnengine.training.evaluate import evaluate
+
+        return evaluate(self, x, y, topk, batch_size)
+
     # -- files and reports ------------------------------------------------------------------
     def save(self, path) -> None:
         save_graph(self.graph, path)
@@ -144,6 +175,14 @@ class Model:
         return f"<cnnengine.Model '{self.name}': {len(self.graph.nodes)} nodes, inputs {self.inputs}>"
 
 
+SHIPPED_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
+
+
 def load(path, num_threads: Optional[int] = None) -> Model:
-    """Loads a model file (.npz) or a shipped model by name."""
-    return Model(load_graph(os.fspath(path)), num_threads=num_threads)
+    """Loads a model file (.npz) or a shipped model by name (cnnengine/models/NAME.npz, e.g.
+    "fashion-lenet"); an existing file of that name wins."""
+    path = os.fspath(path)
+    shipped = os.path.join(SHIPPED_MODELS, path + ".npz")
+    if not os.path.exists(path) and os.path.basename(path) == path and os.path.isfile(shipped):
+        path = shipped
+    return Model(load_graph(path), num_threads=num_threads)

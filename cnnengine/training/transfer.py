@@ -41,6 +41,17 @@ def unfreeze(model, prefixes: Iterable[str] = ("",)) -> None:
     model.trainer.frozen -= {name for name in model.trainer.frozen if any(name.startswith(p) for p in prefixes)}
 
 
+def head_nodes(graph) -> list:
+    """The nodes that produce the graph's outputs (training outputs included)."""
+    return [node for node in graph.nodes if node.name in graph.outputs + graph.training_outputs]
+
+
+def freeze_all_but_head(model) -> list:
+    """Freezes every parameter except those of the output layers."""
+    heads = {node.name for node in head_nodes(model.graph)}
+    return freeze(model, names=[p for n in model.graph.nodes if n.name not in heads for p in n.params.values()])
+
+
 def replace_head(model, num_classes: int, labels: Optional[Sequence[str]] = None, seed: int = 0):
     """A new Model whose classifier layers (the linear nodes producing the outputs, auxiliary
     ones included) have `num_classes` outputs, freshly initialised as PyTorch does; the other
@@ -55,7 +66,7 @@ def replace_head(model, num_classes: int, labels: Optional[Sequence[str]] = None
     old = model.graph
     graph = Graph(old.name, copy.deepcopy(old.inputs), copy.deepcopy(old.nodes), list(old.outputs), dict(old.params),
                   copy.deepcopy(old.metadata), list(old.training_outputs))
-    heads = [node for node in graph.nodes if node.name in graph.outputs + graph.training_outputs]
+    heads = head_nodes(graph)
     if not heads or any(node.op != "linear" for node in heads):
         raise GraphError("replace_head: the model's outputs must come straight from linear layers")
     rng = np.random.default_rng(seed)
