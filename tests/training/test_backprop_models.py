@@ -8,9 +8,10 @@ PyTorch runs twice, in float32 and in float64 (the exact answer). Stated toleran
   Overlapping max pools (ResNet's stem, GoogLeNet's 3x3 stride-1 branches) see near-ties, and
   float32 rounding can move a winner, and that gradient entry, to a neighbour: PyTorch's own
   float32 gradients are up to ~2% (relative L2) off its float64 ones on GoogLeNet.
-- against PyTorch float32, per tensor (same rounding, same winners): max|ours - torch32| <=
-  2e-4 * max|torch32| for gradients, 1e-3 * max|torch32 update| + 1e-7 for the parameters after
-  two steps. GoogLeNet is too chaotic for this one (different winners in float32 alone).
+- gradients against PyTorch float32, per tensor (same weights and rounding, same winners):
+  max|ours - torch32| <= 2e-4 * max|torch32|, for LeNet-5 and ResNet-18. GoogLeNet is too chaotic
+  for it, and so is any network after one update: the weights then differ by rounding, and the
+  next forward may pick other max-pool winners, so the SGD steps are held to the L2 bound only.
 Small inputs keep the CI cost to seconds."""
 import copy
 
@@ -44,13 +45,10 @@ def relative_l2(values, exact):
                    / sum(float((v ** 2).sum()) for v in exact.values()))
 
 
-def assert_matches(name, ours, torch32, exact, floors):
-    """ours / torch32 / exact (float64 PyTorch): dicts of arrays; floors: per-tensor bounds against torch32."""
+def assert_matches(ours, torch32, exact):
+    """ours / torch32 / exact (float64 PyTorch): dicts of arrays, held to the relative L2 bound."""
     error, torch_error = relative_l2(ours, exact), relative_l2(torch32, exact)
     assert error <= max(1e-4, 3 * torch_error), f"relative L2 error {error}, PyTorch float32's {torch_error}"
-    if name not in CHAOTIC:
-        for key, value in torch32.items():
-            assert np.abs(ours[key] - value).max() <= floors[key], key
 
 
 def torch_loss(torch, module, x, y):
@@ -84,7 +82,10 @@ def test_gradients_and_running_stats_match_torch(name, rng, torch):
     assert set(grads) == {n for n, _ in module.named_parameters()}
     exact = {n: p.grad.numpy() for n, p in module64.named_parameters()}
     torch32 = {n: p.grad.numpy() for n, p in module.named_parameters()}
-    assert_matches(name, grads, torch32, exact, {n: 2e-4 * np.abs(g).max() for n, g in torch32.items()})
+    assert_matches(grads, torch32, exact)
+    if name not in CHAOTIC:
+        for key, value in torch32.items():
+            assert np.abs(grads[key] - value).max() <= 2e-4 * np.abs(value).max(), key
     for buffer_name, buffer in module.named_buffers():
         if buffer_name in model.graph.params:
             np.testing.assert_allclose(model.graph.params[buffer_name], buffer.numpy(), rtol=1e-4, atol=1e-5)
@@ -110,7 +111,7 @@ def test_sgd_momentum_steps_match_torch(name, rng, torch):
     exact = {n: p.detach().numpy() - before[n] for n, p in module64.named_parameters()}
     torch32 = {n: p.detach().numpy() - before[n] for n, p in module.named_parameters()}
     ours = {n: model.graph.params[n] - before[n] for n in exact}
-    assert_matches(name, ours, torch32, exact, {n: 1e-3 * np.abs(u).max() + 1e-7 for n, u in torch32.items()})
+    assert_matches(ours, torch32, exact)
 
 
 def test_eval_after_training_serves_the_new_weights(rng):
