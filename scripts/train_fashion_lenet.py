@@ -75,7 +75,7 @@ def train_torch(data, epochs):
             loss = torch.nn.functional.cross_entropy(logits, y)
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(chosen)
+            total += float(loss.detach()) * len(chosen)
             correct += int((logits.argmax(1) == y).sum())
         seconds = time.perf_counter() - start
         schedule.step()

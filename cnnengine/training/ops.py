@@ -7,7 +7,7 @@ gradients (list of bool) and whether parameter gradients are needed; unwanted on
 are not computed (a frozen prefix of the network costs no backward work).
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import Dict, List, Tuple
 
 import numpy as np
 
@@ -239,6 +239,6 @@ class SoftmaxOp(TrainOp):
         return [(y * (dy - (dy * y).sum(axis=axis, keepdims=True))).astype(np.float32)], {}
 
 
-def trainable_roles(op: str) -> Optional[tuple]:
+def trainable_roles(op: str) -> Tuple[str, ...]:
     """Parameter roles that are learned (BatchNorm's running statistics are not)."""
     return {"conv2d": ("weight", "bias"), "linear": ("weight", "bias"), "batch_norm2d": ("weight", "bias")}.get(op, ())

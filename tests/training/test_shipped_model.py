@@ -3,8 +3,6 @@ classifies the shipped Fashion-MNIST test samples (samples/fashion/<label>-<inde
 class), and the README's command runs out of the box."""
 from pathlib import Path
 
-import pytest
-
 import cnnengine
 from cnnengine.cli import main
 from cnnengine.training.data import FASHION_MNIST_LABELS
