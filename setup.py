@@ -13,7 +13,8 @@ import tempfile
 from glob import glob
 
 from pybind11.setup_helpers import ParallelCompile, Pybind11Extension, build_ext
-from setuptools import setup
+from Cython.Build import cythonize
+from setuptools import Extension, setup
 
 AVX2_SOURCE_SUFFIX = "_avx2_fma.cpp"
 IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
@@ -84,5 +85,9 @@ extension = Pybind11Extension(
     define_macros=macros,
 )
 
+# The data-augmentation kernel (training): Cython with OpenMP prange.
+augment = Extension("cnnengine._augment", ["cnnengine/_augment.pyx"], extra_compile_args=["-O3", *link_args],
+                    extra_link_args=link_args)
+
 ParallelCompile("CNNENGINE_BUILD_JOBS", default=0).install()
-setup(ext_modules=[extension], cmdclass={"build_ext": BuildExtWithIsaUnits})
+setup(ext_modules=[extension, *cythonize([augment], quiet=True)], cmdclass={"build_ext": BuildExtWithIsaUnits})

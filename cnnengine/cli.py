@@ -8,6 +8,7 @@
               [--ray-address auto|ADDRESS | --local] [--batch-size N] [--workers N] [--threads N]
     cnnengine serve MODEL [--host 127.0.0.1] [--port 8000] [--workers 1] ...   (pip install .[serve])
     cnnengine bench MODEL [--batch 1 8] [--threads 1 2] [--runs 20] [--warmup 3] [--size H W]
+    cnnengine train / finetune --model MODEL --data DATA --output OUT.npz   (cnnengine.training.commands)
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
 print one line on stderr and exit with status 2, without a traceback.
@@ -107,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--size", type=_positive, nargs=2, metavar=("H", "W"),
                        help="input height and width, for models that accept any size (default: the stored one)")
     bench.set_defaults(run=_bench)
+    from cnnengine.training.commands import add_training_commands
+
+    add_training_commands(commands)
     return parser
 
 

@@ -30,7 +30,9 @@ class Model:
         self.num_threads = num_threads
         with calling_thread_num_threads(self._num_threads):
             self._conv_choices = conv_algorithm.choose(graph, algo, self._example_input_shapes())
-        self._plan = Plan(graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()})
+        self._plan = self._new_plan()
+        self.training = False
+        self._trainer = None
         shape = graph.inputs[0].shape
         self._expected_input = "N x " + " x ".join("?" if d is None else str(d) for d in shape) + " float32"
 
@@ -71,6 +73,10 @@ class Model:
         """{conv layer name: (algorithm, how it was chosen: "file", "user", "timed" or "heuristic")}."""
         return dict(self._conv_choices)
 
+    def _new_plan(self) -> Plan:
+        """The inference plan of the current weights, with the chosen conv algorithms."""
+        return Plan(self.graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()})
+
     def _example_input_shapes(self):
         """Input shapes at batch 1 for the declared input size, or the metadata's canonical size
         when the network accepts any size; None when neither gives a concrete shape."""
@@ -99,7 +105,9 @@ class Model:
         checked and propagate through the network as in PyTorch. Safe to call from many threads."""
         batch = self._as_batch(x)
         with calling_thread_num_threads(self._num_threads):
-            outputs = self._plan.run({self.graph.inputs[0].name: batch})
+            # In training mode the weights change under the plan: pack them afresh (eval() first is faster).
+            plan = self._new_plan() if self.training else self._plan
+            outputs = plan.run({self.graph.inputs[0].name: batch})
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
     def classify(self, image, top: int = 5):
@@ -140,6 +148,33 @@ class Model:
         if x.shape[0] == 0:
             raise InputError(f"{source} must be {expected}, got an empty batch {x.shape}")
         return np.ascontiguousarray(x)
+
+    # -- training (cnnengine.training) ----------------------------------------------------------
+    @property
+    def trainer(self):
+        """The training executor (frozen parameters, tape, gradients), made on first use."""
+        if self._trainer is None:
+            from cnnengine.training.executor import TrainingExecutor
+
+            self._trainer = TrainingExecutor(self.graph)
+        return self._trainer
+
+    def train(self, mode: bool = True) -> "Model":
+        """Training mode (mode=True): BatchNorm uses batch statistics, dropout is on, nothing is
+        folded or fused. eval() returns to inference and re-prepares the plan with the new weights."""
+        if self.training and not mode:
+            self._plan = self._new_plan()
+        self.training = bool(mode)
+        return self
+
+    def eval(self) -> "Model":
+        return self.train(False)
+
+    def evaluate(self, x, y, topk=(1, 5), batch_size: int = 256) -> dict:
+        """Top-k and per-class accuracy on float32 input or raw uint8 images (see training.evaluate)."""
+        from cnnengine.training.evaluate import evaluate
+
+        return evaluate(self, x, y, topk, batch_size)
 
     # -- files and reports ------------------------------------------------------------------
     def save(self, path) -> None:
@@ -194,11 +229,19 @@ class Model:
         return f"<cnnengine.Model '{self.name}': {len(self.graph.nodes)} nodes, inputs {self.inputs}>"
 
 
+SHIPPED_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
+
+
 def load(path, num_threads: Optional[int] = None, algo: conv_algorithm.Policy = None) -> Model:
-    """Loads a model file (.npz), or an ONNX file (.onnx, needs the onnx package); algo as in Model()."""
+    """Loads a model file (.npz), an ONNX file (.onnx, needs the onnx package), or a shipped model
+    by name (cnnengine/models/NAME.npz, e.g. "fashion-lenet"; an existing file of that name wins);
+    algo as in Model()."""
     path = os.fspath(path)
     if path.lower().endswith(".onnx"):
         from cnnengine.onnx_import import import_onnx
 
         return Model(import_onnx(path), num_threads=num_threads, algo=algo)
+    shipped = os.path.join(SHIPPED_MODELS, path + ".npz")
+    if not os.path.exists(path) and os.path.basename(path) == path and os.path.isfile(shipped):
+        path = shipped
     return Model(load_graph(path), num_threads=num_threads, algo=algo)

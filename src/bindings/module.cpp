@@ -12,4 +12,5 @@ PYBIND11_MODULE(_C, m) {
     cnnengine::bindings::register_pointwise(m);
     cnnengine::bindings::register_resample(m);
     cnnengine::bindings::register_conv_transpose(m);
+    cnnengine::bindings::register_training(m);
 }

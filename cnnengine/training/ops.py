@@ -1,0 +1,244 @@
+"""Training forward and backward of every layer op, on the C++ kernels of cnnengine._C.
+
+forward(node, params, inputs, mode) -> (output, saved): `saved` is what backward needs (the tape
+entry). Every output is a fresh array: nothing is computed in place, so saved tensors stay valid.
+backward(node, params, saved, dy, wants) -> (input grads, param grads): `wants` says which input
+gradients (list of bool) and whether parameter gradients are needed; unwanted ones are None and
+are not computed (a frozen prefix of the network costs no backward work).
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from cnnengine import _C
+from cnnengine.errors import GraphError
+from cnnengine.layers import get_layer
+from cnnengine.layers.base import int_pair_attr
+from cnnengine.layers.conv import conv_arguments
+
+
+@dataclass
+class Wants:
+    inputs: List[bool]
+    params: bool
+
+
+class Mode:
+    """Per-run switches the ops consult: which BatchNorm nodes use batch statistics, dropout seeds."""
+
+    def __init__(self, bn_training, dropout_seed):
+        self.bn_training = bn_training  # node name -> bool
+        self.dropout_seed = dropout_seed  # () -> int, a fresh seed per dropout call
+
+
+_OPS: Dict[str, "TrainOp"] = {}
+
+
+def train_op(op_name):
+    def register(cls):
+        _OPS[op_name] = cls()
+        return cls
+    return register
+
+
+def get_train_op(node) -> "TrainOp":
+    if node.attrs.get("relu") or node.attrs.get("residual"):
+        raise GraphError(f"node '{node.name}' ({node.op}): fused epilogues are an inference rewrite; "
+                         "train the unfused graph")
+    try:
+        return _OPS[node.op]
+    except KeyError:
+        raise GraphError(f"node '{node.name}': op '{node.op}' has no training support") from None
+
+
+class TrainOp:
+    def forward(self, node, params, inputs, mode):
+        raise NotImplementedError
+
+    def backward(self, node, params, saved, dy, wants):
+        raise NotImplementedError
+
+
+@train_op("conv2d")
+class Conv2dOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        # The shape's default algorithm (GEMM, or direct depthwise), never Winograd: training
+        # forward and backward both run on the GEMM path.
+        conv = _C.Conv2d(params["weight"], params.get("bias"), **conv_arguments(node))
+        return conv.forward(inputs[0]), (conv, inputs[0])
+
+    def backward(self, node, params, saved, dy, wants):
+        conv, x = saved
+        dx, dw, db = _C.conv2d_backward(conv, x, params["weight"], dy, need_dx=wants.inputs[0], need_dw=wants.params,
+                                        need_db=wants.params and "bias" in params)
+        grads = {"weight": dw, "bias": db} if wants.params else {}
+        return [dx], {role: g for role, g in grads.items() if g is not None}
+
+
+@train_op("linear")
+class LinearOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        return _C.Linear(params["weight"], params.get("bias")).forward(inputs[0]), inputs[0]
+
+    def backward(self, node, params, x, dy, wants):
+        dx, dw, db = _C.linear_backward(x, params["weight"], dy, need_dx=wants.inputs[0], need_dw=wants.params,
+                                        need_db=wants.params and "bias" in params)
+        grads = {"weight": dw, "bias": db} if wants.params else {}
+        return [dx], {role: g for role, g in grads.items() if g is not None}
+
+
+@train_op("batch_norm2d")
+class BatchNormOp(TrainOp):
+    """Batch statistics (and running-stat update) when the node trains; running statistics when it
+    is in eval mode (a frozen BatchNorm), where y = x * scale + shift is linear in x."""
+
+    def forward(self, node, params, inputs, mode):
+        x, eps = inputs[0], float(node.attrs.get("eps", 1e-5))
+        weight, bias = params.get("weight"), params.get("bias")
+        if mode.bn_training[node.name]:
+            y, mean, invstd = _C.batch_norm_train(x, weight, bias, params["running_mean"], params["running_var"],
+                                                  eps, float(node.attrs.get("momentum", 0.1)))
+            return y, (x, mean, invstd)
+        y = _C.batch_norm(x, params["running_mean"], params["running_var"], weight, bias, eps)
+        invstd = (1.0 / np.sqrt(params["running_var"].astype(np.float64) + eps)).astype(np.float32)
+        return y, (x, None, invstd)
+
+    def backward(self, node, params, saved, dy, wants):
+        x, mean, invstd = saved
+        if mean is not None:
+            dx, dweight, dbias = _C.batch_norm_train_backward(x, dy, params.get("weight"), mean, invstd,
+                                                              need_dx=wants.inputs[0], need_params=wants.params)
+        else:
+            scale = invstd * (params["weight"] if "weight" in params else 1.0)
+            shape = (1, -1) + (1,) * (x.ndim - 2)
+            dx = dy * scale.reshape(shape) if wants.inputs[0] else None
+            axes = (0,) + tuple(range(2, x.ndim))
+            xhat = (x - params["running_mean"].reshape(shape)) * invstd.reshape(shape)
+            dweight = (dy * xhat).sum(axis=axes, dtype=np.float64).astype(np.float32) if wants.params else None
+            dbias = dy.sum(axis=axes, dtype=np.float64).astype(np.float32) if wants.params else None
+        grads = {}
+        if wants.params:
+            grads = {role: g for role, g in (("weight", dweight), ("bias", dbias)) if role in params}
+        return [dx], grads
+
+
+@train_op("relu")
+class ReluOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        y = _C.relu(inputs[0])
+        return y, y
+
+    def backward(self, node, params, y, dy, wants):
+        return [_C.relu_backward(y, dy)], {}
+
+
+@train_op("dropout")
+class DropoutOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        p = float(node.attrs.get("p", 0.5))
+        y, mask = _C.dropout(inputs[0], p, mode.dropout_seed())
+        return y, (mask, p)
+
+    def backward(self, node, params, saved, dy, wants):
+        mask, p = saved
+        return [_C.dropout_backward(dy, mask, p)], {}
+
+
+def _pool_window(node):
+    return get_layer(node.op).window(node)
+
+
+@train_op("max_pool2d")
+class MaxPoolOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        kernel, stride, padding, dilation = _pool_window(node)
+        y, indices = _C.max_pool2d_train(inputs[0], kernel, stride, padding, dilation,
+                                         bool(node.attrs.get("ceil_mode", False)))
+        return y, (indices, inputs[0].shape)
+
+    def backward(self, node, params, saved, dy, wants):
+        indices, shape = saved
+        return [_C.max_pool2d_backward(dy, indices, shape)], {}
+
+
+@train_op("avg_pool2d")
+class AvgPoolOp(TrainOp):
+    def args(self, node):
+        kernel, stride, padding, _ = _pool_window(node)
+        return (kernel, stride, padding, bool(node.attrs.get("ceil_mode", False)),
+                bool(node.attrs.get("count_include_pad", True)))
+
+    def forward(self, node, params, inputs, mode):
+        return _C.avg_pool2d(inputs[0], *self.args(node)), inputs[0].shape
+
+    def backward(self, node, params, shape, dy, wants):
+        return [_C.avg_pool2d_backward(dy, shape, *self.args(node))], {}
+
+
+@train_op("adaptive_avg_pool2d")
+class AdaptiveAvgPoolOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        return _C.adaptive_avg_pool2d(inputs[0], int_pair_attr(node, "output_size")), inputs[0].shape
+
+    def backward(self, node, params, shape, dy, wants):
+        return [_C.adaptive_avg_pool2d_backward(dy, shape)], {}
+
+
+@train_op("lrn")
+class LrnOp(TrainOp):
+    def args(self, node):
+        a = node.attrs
+        return a["size"], float(a.get("alpha", 1e-4)), float(a.get("beta", 0.75)), float(a.get("k", 1.0))
+
+    def forward(self, node, params, inputs, mode):
+        return _C.lrn(inputs[0], *self.args(node)), inputs[0]
+
+    def backward(self, node, params, x, dy, wants):
+        return [_C.lrn_backward(x, dy, *self.args(node))], {}
+
+
+@train_op("add")
+class AddOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        return _C.add(inputs[0], inputs[1]), None
+
+    def backward(self, node, params, saved, dy, wants):
+        return [dy if want else None for want in wants.inputs], {}
+
+
+@train_op("concat")
+class ConcatOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        return _C.concat(inputs, 1), [x.shape[1] for x in inputs]
+
+    def backward(self, node, params, widths, dy, wants):
+        bounds = np.cumsum([0] + widths)
+        return [np.ascontiguousarray(dy[:, bounds[i]:bounds[i + 1]]) if want else None
+                for i, want in enumerate(wants.inputs)], {}
+
+
+@train_op("flatten")
+class FlattenOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        x = inputs[0]
+        return x.reshape(x.shape[0], -1), x.shape
+
+    def backward(self, node, params, shape, dy, wants):
+        return [dy.reshape(shape)], {}
+
+
+@train_op("softmax")
+class SoftmaxOp(TrainOp):
+    def forward(self, node, params, inputs, mode):
+        y = _C.softmax(inputs[0], node.attrs.get("axis", 1))
+        return y, y
+
+    def backward(self, node, params, y, dy, wants):
+        axis = node.attrs.get("axis", 1)
+        return [(y * (dy - (dy * y).sum(axis=axis, keepdims=True))).astype(np.float32)], {}
+
+
+def trainable_roles(op: str) -> Tuple[str, ...]:
+    """Parameter roles that are learned (BatchNorm's running statistics are not)."""
+    return {"conv2d": ("weight", "bias"), "linear": ("weight", "bias"), "batch_norm2d": ("weight", "bias")}.get(op, ())

@@ -1,0 +1,149 @@
+#include "conv/conv2d_backward.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/threading.h"
+#include "conv/depthwise_conv2d.h"
+#include "conv/im2row.h"
+#include "gemm/sgemm_driver.h"
+
+namespace cnnengine {
+
+namespace {
+
+int worker_index() {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
+// Per-thread scratch of at least `count` floats, reused across calls.
+float* thread_scratch(std::vector<float>& storage, int64_t count) {
+    if (static_cast<int64_t>(storage.size()) < count) storage.resize(static_cast<size_t>(count));
+    return storage.data();
+}
+
+// C[rows x cols] (row stride ldc) = A * B with A packed from row-major [rows x depth] and B
+// row-major [depth x cols], on the calling thread.
+void gemm_on_this_thread(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t rows, int64_t depth,
+                         int64_t cols, float* c, int64_t ldc) {
+    ScratchPackedA packed(a, lda, rows, depth);
+    MatrixBPacker packer(b, ldb);
+    GemmOutput out;
+    out.c = c;
+    out.ldc = ldc;
+    sgemm_range(packed.get(), GemmB{&packer, nullptr, cols}, out, GemmRange{0, rows, 0, cols});
+}
+
+void bias_grad(const float* dy, int64_t n, int64_t channels, int64_t pixels, float* db) {
+    parallel_for(channels, threads_for(static_cast<double>(n) * channels * pixels, channels), [&](int64_t c) {
+        double sum = 0.0;
+        for (int64_t b = 0; b < n; ++b) {
+            const float* plane = dy + (b * channels + c) * pixels;
+            float partial = 0.0f;
+            for (int64_t j = 0; j < pixels; ++j) partial += plane[j];
+            sum += partial;
+        }
+        db[c] = static_cast<float>(sum);
+    });
+}
+
+void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
+                   const float* dy, const Conv2dGrads& grads) {
+    const int64_t pixels = p.output_h(h) * p.output_w(w);
+    const int64_t rows = p.out_per_group(), depth = p.depth();
+    const int64_t cin_g = p.in_per_group(), weight_count = p.out_channels * depth;
+    const int64_t items = n * p.groups;
+    const double macs = static_cast<double>(items) * rows * pixels * depth * 2.0;
+    const int threads = threads_for(macs, items);
+    std::vector<std::vector<float>> dw_partial(grads.dw ? threads : 0, std::vector<float>(weight_count, 0.0f));
+    if (grads.dx) std::fill(grads.dx, grads.dx + n * p.in_channels * h * w, 0.0f);
+
+    parallel_for(items, threads, [&](int64_t item) {
+        thread_local std::vector<float> patches_storage, product_storage, dy_t_storage;
+        const int64_t b = item / p.groups, g = item % p.groups;
+        const float* image = x + (b * p.in_channels + g * cin_g) * h * w;
+        const float* dy_g = dy + (b * p.out_channels + g * rows) * pixels;
+        const float* weight_g = weight + g * rows * depth;
+        float* product = thread_scratch(product_storage, std::max(pixels, rows) * depth);
+        if (grads.dw) {
+            float* patches = thread_scratch(patches_storage, pixels * depth);
+            im2row(p, image, h, w, patches);
+            gemm_on_this_thread(dy_g, pixels, patches, depth, rows, pixels, depth, product, depth);
+            float* acc = dw_partial[worker_index()].data() + g * rows * depth;
+            for (int64_t i = 0; i < rows * depth; ++i) acc[i] += product[i];
+        }
+        if (grads.dx) {
+            float* dy_t = thread_scratch(dy_t_storage, pixels * rows);
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t j = 0; j < pixels; ++j) dy_t[j * rows + r] = dy_g[r * pixels + j];
+            gemm_on_this_thread(dy_t, rows, weight_g, depth, pixels, rows, depth, product, depth);
+            row2im_add(p, product, h, w, grads.dx + (b * p.in_channels + g * cin_g) * h * w);
+        }
+    });
+
+    if (grads.dw) {
+        std::copy(dw_partial[0].begin(), dw_partial[0].end(), grads.dw);
+        for (int t = 1; t < threads; ++t)
+            for (int64_t i = 0; i < weight_count; ++i) grads.dw[i] += dw_partial[t][i];
+    }
+}
+
+// Depthwise: input channel ci feeds output channels [ci*m, ci*m + m) (channel multiplier m).
+void backward_depthwise(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w,
+                        const float* weight, const float* dy, const Conv2dGrads& grads) {
+    const int64_t oh = p.output_h(h), ow = p.output_w(w), taps = p.kernel_h * p.kernel_w;
+    const int64_t multiplier = p.out_per_group();
+    const double macs = static_cast<double>(n) * p.out_channels * oh * ow * taps * 2.0;
+    parallel_for(p.in_channels, threads_for(macs, p.in_channels), [&](int64_t ci) {
+        float* dx_planes = grads.dx ? grads.dx + ci * h * w : nullptr;
+        if (dx_planes)
+            for (int64_t b = 0; b < n; ++b) std::fill_n(dx_planes + b * p.in_channels * h * w, h * w, 0.0f);
+        for (int64_t co = ci * multiplier; co < (ci + 1) * multiplier; ++co) {
+            const float* kernel = weight + co * taps;
+            std::vector<double> dw(static_cast<size_t>(taps), 0.0);
+            for (int64_t b = 0; b < n; ++b) {
+                const float* in = x + (b * p.in_channels + ci) * h * w;
+                float* din = dx_planes ? dx_planes + b * p.in_channels * h * w : nullptr;
+                const float* g = dy + (b * p.out_channels + co) * oh * ow;
+                for (int64_t ky = 0; ky < p.kernel_h; ++ky) {
+                    for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
+                        const float wv = kernel[ky * p.kernel_w + kx];
+                        float tap_sum = 0.0f;
+                        for (int64_t oy = 0; oy < oh; ++oy) {
+                            const int64_t iy = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+                            if (iy < 0 || iy >= h) continue;
+                            for (int64_t ox = 0; ox < ow; ++ox) {
+                                const int64_t ix = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+                                if (ix < 0 || ix >= w) continue;
+                                const float gv = g[oy * ow + ox];
+                                tap_sum += gv * in[iy * w + ix];
+                                if (din) din[iy * w + ix] += gv * wv;
+                            }
+                        }
+                        dw[ky * p.kernel_w + kx] += tap_sum;
+                    }
+                }
+            }
+            if (grads.dw)
+                for (int64_t t = 0; t < taps; ++t) grads.dw[co * taps + t] = static_cast<float>(dw[t]);
+        }
+    });
+}
+
+}  // namespace
+
+void conv2d_backward(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
+                     const float* dy, const Conv2dGrads& grads) {
+    if (grads.db) bias_grad(dy, n, p.out_channels, p.output_h(h) * p.output_w(w), grads.db);
+    if (!grads.dx && !grads.dw) return;
+    if (is_depthwise(p))
+        backward_depthwise(p, x, n, h, w, weight, dy, grads);
+    else
+        backward_gemm(p, x, n, h, w, weight, dy, grads);
+}
+
+}  // namespace cnnengine

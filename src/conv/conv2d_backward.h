@@ -1,0 +1,29 @@
+// Gradients of a 2-D convolution y = conv(x, W) + b (PyTorch semantics, any stride, padding,
+// dilation and groups), given dy = dL/dy:
+//   GEMM path, per image and group, with R = im2row(x) [OH*OW x K] (im2row.h):
+//     dW_g += dy_g [Cout/g x OH*OW] * R                       (summed over the batch)
+//     dR    = dy_g^T [OH*OW x Cout/g] * W_g [Cout/g x K], then dx += row2im(dR)
+//   depthwise (groups == Cin): direct loops, threaded over input channels.
+// Images are spread over the threads, each with its own dW accumulator (no atomics).
+// Reference: conv2d_backward_ref (plain loops, double accumulation).
+#pragma once
+
+#include "conv/conv2d_params.h"
+
+namespace cnnengine {
+
+// What to compute; a null pointer skips that gradient. dx [n, Cin, h, w], dw like the weight,
+// db [Cout]: all overwritten.
+struct Conv2dGrads {
+    float* dx = nullptr;
+    float* dw = nullptr;
+    float* db = nullptr;
+};
+
+void conv2d_backward(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
+                     const float* dy, const Conv2dGrads& grads);
+
+void conv2d_backward_ref(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w,
+                         const float* weight, const float* dy, const Conv2dGrads& grads);
+
+}  // namespace cnnengine

@@ -1,0 +1,18 @@
+#include "elementwise/relu_backward.h"
+
+#include <algorithm>
+
+#include "common/threading.h"
+
+namespace cnnengine {
+
+void relu_backward(const float* y, const float* dy, float* dx, int64_t count) {
+    constexpr int64_t kChunk = 1 << 16;
+    const int64_t chunks = (count + kChunk - 1) / kChunk;
+    parallel_for(chunks, threads_for(static_cast<double>(count), chunks), [&](int64_t chunk) {
+        const int64_t end = std::min(count, (chunk + 1) * kChunk);
+        for (int64_t i = chunk * kChunk; i < end; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    });
+}
+
+}  // namespace cnnengine

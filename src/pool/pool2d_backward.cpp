@@ -1,0 +1,117 @@
+#include "pool/pool2d_backward.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/threading.h"
+
+namespace cnnengine {
+
+namespace {
+
+// Runs body(plane) over the N*C planes on the thread team.
+template <class Body>
+void for_each_plane(const Pool2dShape& s, double work_per_plane, Body&& body) {
+    parallel_for(s.planes, threads_for(work_per_plane * static_cast<double>(s.planes), s.planes), body);
+}
+
+// The averaging window of output (oh, ow), clipped to the input, and its divisor (PyTorch's rule).
+struct AvgWindow {
+    int64_t h0, h1, w0, w1;
+    float scale;
+};
+
+AvgWindow avg_window(const Pool2dShape& s, const Pool2dParams& p, int64_t oh, int64_t ow) {
+    AvgWindow win;
+    win.h0 = oh * p.stride_h - p.pad_h;
+    win.w0 = ow * p.stride_w - p.pad_w;
+    win.h1 = std::min(win.h0 + p.kernel_h, s.in_h + p.pad_h);
+    win.w1 = std::min(win.w0 + p.kernel_w, s.in_w + p.pad_w);
+    const int64_t padded_count = (win.h1 - win.h0) * (win.w1 - win.w0);
+    win.h0 = std::max<int64_t>(win.h0, 0);
+    win.w0 = std::max<int64_t>(win.w0, 0);
+    win.h1 = std::min(win.h1, s.in_h);
+    win.w1 = std::min(win.w1, s.in_w);
+    const int64_t count = p.count_include_pad ? padded_count : (win.h1 - win.h0) * (win.w1 - win.w0);
+    win.scale = 1.0f / static_cast<float>(count);
+    return win;
+}
+
+}  // namespace
+
+void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const Pool2dShape& s,
+                             const Pool2dParams& p) {
+    const double work = static_cast<double>(s.out_h * s.out_w * p.kernel_h * p.kernel_w);
+    for_each_plane(s, work, [&](int64_t plane) {
+        const float* in = x + plane * s.in_h * s.in_w;
+        const int64_t out_base = plane * s.out_h * s.out_w;
+        for (int64_t oh = 0; oh < s.out_h; ++oh) {
+            for (int64_t ow = 0; ow < s.out_w; ++ow) {
+                float best = -INFINITY;
+                int64_t best_at = -1;
+                for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+                    const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dilation_h;
+                    if (ih < 0 || ih >= s.in_h) continue;
+                    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+                        const int64_t iw = ow * p.stride_w - p.pad_w + kw * p.dilation_w;
+                        if (iw < 0 || iw >= s.in_w) continue;
+                        const float v = in[ih * s.in_w + iw];
+                        if (v > best || std::isnan(v) || best_at < 0) {
+                            best = v;
+                            best_at = ih * s.in_w + iw;
+                        }
+                    }
+                }
+                y[out_base + oh * s.out_w + ow] = best;
+                indices[out_base + oh * s.out_w + ow] = static_cast<int32_t>(best_at);
+            }
+        }
+    });
+}
+
+void max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s) {
+    const int64_t outputs = s.out_h * s.out_w;
+    for_each_plane(s, static_cast<double>(s.in_h * s.in_w + outputs), [&](int64_t plane) {
+        float* din = dx + plane * s.in_h * s.in_w;
+        std::fill_n(din, s.in_h * s.in_w, 0.0f);
+        const float* g = dy + plane * outputs;
+        const int32_t* at = indices + plane * outputs;
+        for (int64_t o = 0; o < outputs; ++o) din[at[o]] += g[o];
+    });
+}
+
+void avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s, const Pool2dParams& p) {
+    const double work = static_cast<double>(s.out_h * s.out_w * p.kernel_h * p.kernel_w);
+    for_each_plane(s, work, [&](int64_t plane) {
+        float* din = dx + plane * s.in_h * s.in_w;
+        std::fill_n(din, s.in_h * s.in_w, 0.0f);
+        const float* g = dy + plane * s.out_h * s.out_w;
+        for (int64_t oh = 0; oh < s.out_h; ++oh) {
+            for (int64_t ow = 0; ow < s.out_w; ++ow) {
+                const AvgWindow win = avg_window(s, p, oh, ow);
+                const float share = g[oh * s.out_w + ow] * win.scale;
+                for (int64_t ih = win.h0; ih < win.h1; ++ih)
+                    for (int64_t iw = win.w0; iw < win.w1; ++iw) din[ih * s.in_w + iw] += share;
+            }
+        }
+    });
+}
+
+void adaptive_avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s) {
+    for_each_plane(s, static_cast<double>(s.in_h * s.in_w), [&](int64_t plane) {
+        float* din = dx + plane * s.in_h * s.in_w;
+        std::fill_n(din, s.in_h * s.in_w, 0.0f);
+        const float* g = dy + plane * s.out_h * s.out_w;
+        for (int64_t oh = 0; oh < s.out_h; ++oh) {
+            const int64_t h0 = oh * s.in_h / s.out_h, h1 = ((oh + 1) * s.in_h + s.out_h - 1) / s.out_h;
+            for (int64_t ow = 0; ow < s.out_w; ++ow) {
+                const int64_t w0 = ow * s.in_w / s.out_w, w1 = ((ow + 1) * s.in_w + s.out_w - 1) / s.out_w;
+                const float share = g[oh * s.out_w + ow] / static_cast<float>((h1 - h0) * (w1 - w0));
+                for (int64_t ih = h0; ih < h1; ++ih)
+                    for (int64_t iw = w0; iw < w1; ++iw) din[ih * s.in_w + iw] += share;
+            }
+        }
+    });
+}
+
+}  // namespace cnnengine

@@ -1,0 +1,39 @@
+"""`cnnengine train` and `cnnengine finetune` end to end on tiny data (one epoch, seconds)."""
+import numpy as np
+
+import cnnengine
+from cnnengine.cli import main
+from test_trainer import toy_data, write_idx
+
+
+def test_train_on_idx_files_then_finetune_on_a_folder(tmp_path, rng, capsys):
+    images, labels = toy_data(rng, 64)
+    write_idx(tmp_path / "x.gz", images)
+    write_idx(tmp_path / "y.gz", labels)
+    base = tmp_path / "base.npz"
+    assert main(["train", "--model", "lenet5", "--idx", str(tmp_path / "x.gz"), str(tmp_path / "y.gz"), "--epochs",
+                 "1", "--batch-size", "16", "--flip", "--crop-padding", "2", "--no-progress", "--threads", "1",
+                 "--checkpoint", str(tmp_path / "ckpt.npz"), "--output", str(base)]) == 0
+    assert '"epoch": 1' in capsys.readouterr().out
+    assert cnnengine.load(base).predict(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 2)
+
+    from PIL import Image
+
+    for name in ("boots", "coats", "hats"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray(rng.integers(0, 256, (30, 30), dtype=np.uint8)).save(tmp_path / "photos" / name / f"{i}.png")
+    tuned = tmp_path / "tuned.npz"
+    assert main(["finetune", "--model", str(base), "--data", str(tmp_path / "photos"), "--freeze-all-but-head",
+                 "--epochs", "1", "--optimizer", "adam", "--lr", "0.001", "--no-progress",
+                 "--output", str(tuned)]) == 0
+    model = cnnengine.load(tuned)
+    assert model.labels == ["boots", "coats", "hats"]
+    before, after = cnnengine.load(base).graph.params, model.graph.params
+    np.testing.assert_array_equal(before["features.0.weight"], after["features.0.weight"])  # frozen
+    assert after["classifier.4.weight"].shape == (3, 84)
+
+
+def test_training_without_data_is_a_usage_error(tmp_path, capsys):
+    assert main(["train", "--model", "lenet5", "--output", str(tmp_path / "m.npz")]) == 2
+    assert "--data" in capsys.readouterr().err
