@@ -12,14 +12,6 @@ namespace cnnengine {
 
 namespace {
 
-int worker_index() {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
 // Per-thread scratch of at least `count` floats, reused across calls.
 float* thread_scratch(std::vector<float>& storage, int64_t count) {
     if (static_cast<int64_t>(storage.size()) < count) storage.resize(static_cast<size_t>(count));
@@ -58,36 +50,40 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
     const int64_t cin_g = p.in_per_group(), weight_count = p.out_channels * depth;
     const int64_t items = n * p.groups;
     const double macs = static_cast<double>(items) * rows * pixels * depth * 2.0;
-    const int threads = threads_for(macs, items);
-    std::vector<std::vector<float>> dw_partial(grads.dw ? threads : 0, std::vector<float>(weight_count, 0.0f));
+    // One slice of consecutive items per thread, each with its own dW accumulator: the sums do
+    // not depend on which thread ran what.
+    const int slices = threads_for(macs, items);
+    std::vector<std::vector<float>> dw_partial(grads.dw ? slices : 0, std::vector<float>(weight_count, 0.0f));
     if (grads.dx) std::fill(grads.dx, grads.dx + n * p.in_channels * h * w, 0.0f);
 
-    parallel_for(items, threads, [&](int64_t item) {
-        thread_local std::vector<float> patches_storage, product_storage, dy_t_storage;
-        const int64_t b = item / p.groups, g = item % p.groups;
-        const float* image = x + (b * p.in_channels + g * cin_g) * h * w;
-        const float* dy_g = dy + (b * p.out_channels + g * rows) * pixels;
-        const float* weight_g = weight + g * rows * depth;
-        float* product = thread_scratch(product_storage, std::max(pixels, rows) * depth);
-        if (grads.dw) {
-            float* patches = thread_scratch(patches_storage, pixels * depth);
-            im2row(p, image, h, w, patches);
-            gemm_on_this_thread(dy_g, pixels, patches, depth, rows, pixels, depth, product, depth);
-            float* acc = dw_partial[worker_index()].data() + g * rows * depth;
-            for (int64_t i = 0; i < rows * depth; ++i) acc[i] += product[i];
-        }
-        if (grads.dx) {
-            float* dy_t = thread_scratch(dy_t_storage, pixels * rows);
-            for (int64_t r = 0; r < rows; ++r)
-                for (int64_t j = 0; j < pixels; ++j) dy_t[j * rows + r] = dy_g[r * pixels + j];
-            gemm_on_this_thread(dy_t, rows, weight_g, depth, pixels, rows, depth, product, depth);
-            row2im_add(p, product, h, w, grads.dx + (b * p.in_channels + g * cin_g) * h * w);
+    parallel_for(slices, slices, [&](int64_t slice) {
+        for (int64_t item = items * slice / slices; item < items * (slice + 1) / slices; ++item) {
+            thread_local std::vector<float> patches_storage, product_storage, dy_t_storage;
+            const int64_t b = item / p.groups, g = item % p.groups;
+            const float* image = x + (b * p.in_channels + g * cin_g) * h * w;
+            const float* dy_g = dy + (b * p.out_channels + g * rows) * pixels;
+            const float* weight_g = weight + g * rows * depth;
+            float* product = thread_scratch(product_storage, std::max(pixels, rows) * depth);
+            if (grads.dw) {
+                float* patches = thread_scratch(patches_storage, pixels * depth);
+                im2row(p, image, h, w, patches);
+                gemm_on_this_thread(dy_g, pixels, patches, depth, rows, pixels, depth, product, depth);
+                float* acc = dw_partial[slice].data() + g * rows * depth;
+                for (int64_t i = 0; i < rows * depth; ++i) acc[i] += product[i];
+            }
+            if (grads.dx) {
+                float* dy_t = thread_scratch(dy_t_storage, pixels * rows);
+                for (int64_t r = 0; r < rows; ++r)
+                    for (int64_t j = 0; j < pixels; ++j) dy_t[j * rows + r] = dy_g[r * pixels + j];
+                gemm_on_this_thread(dy_t, rows, weight_g, depth, pixels, rows, depth, product, depth);
+                row2im_add(p, product, h, w, grads.dx + (b * p.in_channels + g * cin_g) * h * w);
+            }
         }
     });
 
     if (grads.dw) {
         std::copy(dw_partial[0].begin(), dw_partial[0].end(), grads.dw);
-        for (int t = 1; t < threads; ++t)
+        for (int t = 1; t < slices; ++t)
             for (int64_t i = 0; i < weight_count; ++i) grads.dw[i] += dw_partial[t][i];
     }
 }
