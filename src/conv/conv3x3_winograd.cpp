@@ -15,6 +15,8 @@ namespace {
 // Budget for one task's V and M blocks: about half of Zen3's 512 KiB L2.
 constexpr int64_t kBlockBytes = 256 * 1024;
 constexpr int64_t kCacheLineFloats = 16;
+// Blocks stop growing here: 8 panels already amortize U's traffic on every layer measured.
+constexpr int64_t kMaxBlockTiles = 128;
 // Transformed weights (all alpha^2 matrices) above this size stream from memory on every block.
 constexpr int64_t kBigWeightBytes = 4 * 1024 * 1024;
 // Output-channel ranges are cut in multiples of this many rows (whole micro-tiles).
@@ -115,7 +117,7 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const int64_t l2_block = kBlockBytes / (4 * alpha2 * (cin + cout));
     const bool big_weights = 4 * alpha2 * cin * cout > kBigWeightBytes;
     const int64_t wanted = big_weights ? std::max(l2_block, cin * cout / (2 * (cin + cout))) : l2_block;
-    const int64_t max_block = std::clamp<int64_t>(wanted / kGemmNR * kGemmNR, kGemmNR, kWinogradMaxBlockTiles);
+    const int64_t max_block = std::clamp<int64_t>(wanted / kGemmNR * kGemmNR, kGemmNR, kMaxBlockTiles);
     const int64_t blocks = ceil_div(total_tiles, max_block);
     const int64_t block_tiles = ceil_div(total_tiles, blocks);
 

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "conv/winograd_matrices.h"
 #include "conv/winograd_tiles.h"

@@ -47,8 +47,6 @@ struct WinogradTileKernels {
     WinogradOutputTransform output;
 };
 
-// Largest block, in tiles, that the transforms accept.
-constexpr int64_t kWinogradMaxBlockTiles = 128;
 
 constexpr int64_t kWinogradInputMargin = 64;
 
