@@ -156,7 +156,7 @@ class Model:
         if self._trainer is None:
             from cnnengine.training.executor import TrainingExecutor
 
-            self._trainer = TrainingExecutor(self.graph)
+            self._trainer = TrainingExecutor(self.graph, conv_choices=self._conv_choices)
         return self._trainer
 
     def train(self, mode: bool = True) -> "Model":

@@ -3,21 +3,26 @@ no in-place reuse), records a tape of what each node's backward needs, then walk
 from the loss. Gradients flow only where some trainable parameter lies upstream: frozen layers at
 the start of a network cost no backward work, and frozen BatchNorm nodes run in eval mode (their
 running statistics never change)."""
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
 from cnnengine import _C
+from cnnengine.conv_algorithm import heuristic
 from cnnengine.errors import InputError
 from cnnengine.graph import Graph
 from cnnengine.training.ops import Mode, Wants, get_train_op, trainable_roles
 
+ConvChoices = Dict[str, Tuple[str, str]]
 AUX_LOSS_WEIGHT = 0.3  # GoogLeNet (Szegedy et al. 2015): auxiliary classifier losses weigh 0.3
 
 
 class TrainingExecutor:
-    def __init__(self, graph: Graph, frozen: Iterable[str] = ()):
+    def __init__(self, graph: Graph, frozen: Iterable[str] = (), conv_choices: Optional[ConvChoices] = None):
+        """conv_choices: Model.conv_algorithms ({conv name: (algorithm, source)}); layers without
+        one, or chosen by the heuristic, get the heuristic's choice for each batch's input shape."""
         self.graph = graph
+        self.conv_choices: ConvChoices = dict(conv_choices or {})
         self.ops = [(node, get_train_op(node)) for node in graph.nodes]
         self.frozen: Set[str] = set(frozen)
         self._seed_rng = np.random.default_rng(0)
@@ -37,6 +42,10 @@ class TrainingExecutor:
     def _learns(self, node) -> bool:
         return any(node.params[r] not in self.frozen for r in trainable_roles(node.op) if r in node.params)
 
+    def conv_algorithm(self, node, input_shape) -> str:
+        algorithm, source = self.conv_choices.get(node.name, ("default", "heuristic"))
+        return heuristic(node, input_shape) if source == "heuristic" else algorithm
+
     def seed(self, seed: int) -> None:
         """Seeds the dropout masks (one seed per dropout call, drawn from this generator)."""
         self._seed_rng = np.random.default_rng(seed)
@@ -54,7 +63,7 @@ class TrainingExecutor:
         """(tensors by name, tape): one training-mode pass (batch statistics, dropout on)."""
         mode = Mode({node.name: not self.node_is_frozen(node)
                      for node in self.graph.nodes if node.op == "batch_norm2d"},
-                    lambda: int(self._seed_rng.integers(0, 2**63)))
+                    lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm)
         tensors = {self.graph.inputs[0].name: x}
         tape = []
         for node, op in self.ops:

@@ -9,9 +9,11 @@ PyTorch runs twice, in float32 and in float64 (the exact answer). Stated toleran
   float32 rounding can move a winner, and that gradient entry, to a neighbour: PyTorch's own
   float32 gradients are up to ~2% (relative L2) off its float64 ones on GoogLeNet.
 - gradients against PyTorch float32, per tensor (same weights and rounding, same winners):
-  max|ours - torch32| <= 2e-4 * max|torch32|, for LeNet-5 and ResNet-18. GoogLeNet is too chaotic
-  for it, and so is any network after one update: the weights then differ by rounding, and the
-  next forward may pick other max-pool winners, so the SGD steps are held to the L2 bound only.
+  max|ours - torch32| <= 2e-4 * max|torch32|, for LeNet-5 and ResNet-18 on the GEMM path.
+  GoogLeNet is too chaotic for it, and so is ResNet-18 with its default Winograd layers (their
+  rounding differs from a direct convolution's, enough to move the stem's max-pool winners), and
+  any network after one update: the weights then differ by rounding, and the next forward may
+  pick other max-pool winners; those are held to the L2 bound only.
 Small inputs keep the CI cost to seconds."""
 import copy
 
@@ -25,8 +27,8 @@ from twins import load_into, torch_twin
 CASES = {"lenet5": (8, 28), "resnet18": (4, 64), "googlenet": (2, 96)}
 
 
-def make_pair(torch, name, seed=0):
-    model = zoo.create(name, num_classes=10, seed=seed)
+def make_pair(torch, name, seed=0, algo=None):
+    model = zoo.create(name, num_classes=10, seed=seed, algo=algo)
     module = torch_twin(torch, name, 10)
     if name == "googlenet":  # dropout masks cannot match: switch it off on both sides
         for node in model.graph.nodes:
@@ -37,7 +39,9 @@ def make_pair(torch, name, seed=0):
     return model, module, copy.deepcopy(module).double()
 
 
-CHAOTIC = {"googlenet"}
+# (model, conv algorithm policy) pairs whose float32 rounding follows PyTorch's closely enough for
+# the per-tensor check (see above).
+SAME_ROUNDING = {("lenet5", None), ("resnet18", "gemm")}
 
 
 def relative_l2(values, exact):
@@ -68,9 +72,10 @@ def batch(name, rng):
     return rng.standard_normal((n, channels, size, size)).astype(np.float32), rng.integers(0, 10, n)
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_gradients_and_running_stats_match_torch(name, rng, torch):
-    model, module, module64 = make_pair(torch, name)
+@pytest.mark.parametrize("name, algo", [("lenet5", None), ("resnet18", "gemm"), ("resnet18", None),
+                                        ("googlenet", None)])
+def test_gradients_and_running_stats_match_torch(name, algo, rng, torch):
+    model, module, module64 = make_pair(torch, name, algo=algo)
     x, y = batch(name, rng)
     for m in (model, module, module64):
         m.train()
@@ -83,7 +88,7 @@ def test_gradients_and_running_stats_match_torch(name, rng, torch):
     exact = {n: p.grad.numpy() for n, p in module64.named_parameters()}
     torch32 = {n: p.grad.numpy() for n, p in module.named_parameters()}
     assert_matches(grads, torch32, exact)
-    if name not in CHAOTIC:
+    if (name, algo) in SAME_ROUNDING:
         for key, value in torch32.items():
             assert np.abs(grads[key] - value).max() <= 2e-4 * np.abs(value).max(), key
     for buffer_name, buffer in module.named_buffers():
