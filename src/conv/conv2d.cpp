@@ -25,11 +25,6 @@ namespace {
 
 constexpr double kWholeGemmMaxMacs = 4.0 * 1024 * 1024;
 
-bool is_pointwise(const Conv2dParams& p) {
-    return p.kernel_h == 1 && p.kernel_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
-           p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0;
-}
-
 int winograd_tile(ConvAlgorithm algorithm) {
     switch (algorithm) {
         case ConvAlgorithm::winograd_f23: return 2;
@@ -42,13 +37,13 @@ int winograd_tile(ConvAlgorithm algorithm) {
 }  // namespace
 
 ConvAlgorithm resolve_conv_algorithm(const Conv2dParams& p, const std::string& request) {
-    const ConvAlgorithm gemm = is_pointwise(p) ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
+    const ConvAlgorithm gemm = p.is_pointwise() ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
     if (request == "default") return is_depthwise(p) ? ConvAlgorithm::depthwise_direct : gemm;
     if (request == "gemm") return gemm;
     for (ConvAlgorithm a : {ConvAlgorithm::gemm_1x1, ConvAlgorithm::gemm_im2col, ConvAlgorithm::depthwise_direct,
                             ConvAlgorithm::winograd_f23, ConvAlgorithm::winograd_f43, ConvAlgorithm::winograd_f63}) {
         if (request != conv_algorithm_name(a)) continue;
-        const bool fits = a == ConvAlgorithm::gemm_im2col || (a == ConvAlgorithm::gemm_1x1 && is_pointwise(p)) ||
+        const bool fits = a == ConvAlgorithm::gemm_im2col || (a == ConvAlgorithm::gemm_1x1 && p.is_pointwise()) ||
                           (a == ConvAlgorithm::depthwise_direct && is_depthwise(p)) ||
                           (winograd_tile(a) != 0 && winograd_applicable(p));
         if (!fits) throw std::invalid_argument("conv algorithm '" + request + "' does not apply to this layer's shape");

@@ -5,7 +5,8 @@
 
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
-#include "conv/im2row.h"
+#include "conv/col2im.h"
+#include "conv/im2row_packer.h"
 #include "gemm/sgemm_driver.h"
 
 namespace cnnengine {
@@ -16,18 +17,6 @@ namespace {
 float* thread_scratch(std::vector<float>& storage, int64_t count) {
     if (static_cast<int64_t>(storage.size()) < count) storage.resize(static_cast<size_t>(count));
     return storage.data();
-}
-
-// C[rows x cols] (row stride ldc) = A * B with A packed from row-major [rows x depth] and B
-// row-major [depth x cols], on the calling thread.
-void gemm_on_this_thread(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t rows, int64_t depth,
-                         int64_t cols, float* c, int64_t ldc) {
-    ScratchPackedA packed(a, lda, rows, depth);
-    MatrixBPacker packer(b, ldb);
-    GemmOutput out;
-    out.c = c;
-    out.ldc = ldc;
-    sgemm_range(packed.get(), GemmB{&packer, nullptr, cols}, out, GemmRange{0, rows, 0, cols});
 }
 
 void bias_grad(const float* dy, int64_t n, int64_t channels, int64_t pixels, float* db) {
@@ -54,29 +43,43 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
     // not depend on which thread ran what.
     const int slices = threads_for(macs, items);
     std::vector<std::vector<float>> dw_partial(grads.dw ? slices : 0, std::vector<float>(weight_count, 0.0f));
-    if (grads.dx) std::fill(grads.dx, grads.dx + n * p.in_channels * h * w, 0.0f);
+    // dx: W_g^T [K x Cout/g] packed once per group, shared by every image.
+    std::vector<PackedA> weight_t;
+    if (grads.dx) {
+        std::fill(grads.dx, grads.dx + n * p.in_channels * h * w, 0.0f);
+        std::vector<float> transposed(static_cast<size_t>(depth * rows));
+        for (int64_t g = 0; g < p.groups; ++g) {
+            const float* weight_g = weight + g * rows * depth;
+            for (int64_t r = 0; r < rows; ++r)
+                for (int64_t k = 0; k < depth; ++k) transposed[k * rows + r] = weight_g[r * depth + k];
+            weight_t.emplace_back(transposed.data(), rows, depth, rows);
+        }
+    }
 
     parallel_for(slices, slices, [&](int64_t slice) {
         for (int64_t item = items * slice / slices; item < items * (slice + 1) / slices; ++item) {
-            thread_local std::vector<float> patches_storage, product_storage, dy_t_storage;
             const int64_t b = item / p.groups, g = item % p.groups;
             const float* image = x + (b * p.in_channels + g * cin_g) * h * w;
             const float* dy_g = dy + (b * p.out_channels + g * rows) * pixels;
-            const float* weight_g = weight + g * rows * depth;
-            float* product = thread_scratch(product_storage, std::max(pixels, rows) * depth);
-            if (grads.dw) {
-                float* patches = thread_scratch(patches_storage, pixels * depth);
-                im2row(p, image, h, w, patches);
-                gemm_on_this_thread(dy_g, pixels, patches, depth, rows, pixels, depth, product, depth);
-                float* acc = dw_partial[slice].data() + g * rows * depth;
-                for (int64_t i = 0; i < rows * depth; ++i) acc[i] += product[i];
+            if (grads.dw) {  // dW_g += dy_g [Cout/g x pixels] * im2row(image) [pixels x K]
+                const ScratchPackedA packed_dy(dy_g, pixels, rows, pixels);
+                const Im2rowBPacker patches(p, image, h, w);
+                GemmOutput out;
+                out.c = dw_partial[slice].data() + g * rows * depth;
+                out.ldc = depth;
+                out.accumulate = true;
+                sgemm_range(packed_dy.get(), GemmB{&patches, nullptr, depth}, out, GemmRange{0, rows, 0, depth});
             }
-            if (grads.dx) {
-                float* dy_t = thread_scratch(dy_t_storage, pixels * rows);
-                for (int64_t r = 0; r < rows; ++r)
-                    for (int64_t j = 0; j < pixels; ++j) dy_t[j * rows + r] = dy_g[r * pixels + j];
-                gemm_on_this_thread(dy_t, rows, weight_g, depth, pixels, rows, depth, product, depth);
-                row2im_add(p, product, h, w, grads.dx + (b * p.in_channels + g * cin_g) * h * w);
+            if (grads.dx) {  // dcol [K x pixels] = W_g^T * dy_g, scattered back by col2im
+                float* dx_g = grads.dx + (b * p.in_channels + g * cin_g) * h * w;
+                thread_local std::vector<float> col_storage;
+                const bool direct = p.is_pointwise();  // col is dx_g itself
+                GemmOutput out;
+                out.c = direct ? dx_g : thread_scratch(col_storage, depth * pixels);
+                out.ldc = pixels;
+                const MatrixBPacker dy_matrix(dy_g, pixels);
+                sgemm_range(weight_t[g], GemmB{&dy_matrix, nullptr, pixels}, out, GemmRange{0, depth, 0, pixels});
+                if (!direct) col2im_add(p, out.c, h, w, dx_g);
             }
         }
     });

@@ -25,7 +25,7 @@ int64_t k_block_size(int64_t depth) {
 
 TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64_t depth) {
     TileEpilogue ep;
-    ep.accumulate = pc > 0;
+    ep.accumulate = out.accumulate || pc > 0;
     ep.finish = pc + kc == depth;
     ep.relu = out.relu;
     ep.ldr = out.ldr;

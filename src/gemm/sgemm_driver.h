@@ -54,6 +54,7 @@ struct GemmOutput {
     const float* residual = nullptr;  // [M x N] with row stride ldr, or null
     int64_t ldr = 0;
     bool relu = false;
+    bool accumulate = false;  // add the product to what C holds (else C is overwritten)
 };
 
 // A rectangle of C: rows [m_begin, m_end) (m_begin a multiple of MR), cols [n_begin, n_end)
