@@ -32,16 +32,53 @@ void bias_grad(const float* dy, int64_t n, int64_t channels, int64_t pixels, flo
     });
 }
 
+// dW_g += dy_g [Cout/g x images*pixels] * im2row [images*pixels x K] for images [b0, b1): the
+// dy planes of those images side by side form A, so small maps still give a deep GEMM.
+void weight_grad_images(const Conv2dParams& p, const float* x, int64_t b0, int64_t b1, int64_t g, int64_t h,
+                        int64_t w, const float* dy, float* dw_g) {
+    const int64_t pixels = p.output_h(h) * p.output_w(w), rows = p.out_per_group(), depth = p.depth();
+    const int64_t span = (b1 - b0) * pixels;
+    thread_local std::vector<float> dy_storage;
+    float* dy_rows = thread_scratch(dy_storage, rows * span);
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t b = b0; b < b1; ++b)
+            std::copy_n(dy + (b * p.out_channels + g * rows + r) * pixels, pixels, dy_rows + r * span + (b - b0) * pixels);
+    const ScratchPackedA packed_dy(dy_rows, span, rows, span);
+    const Im2rowBPacker patches(p, x + (b0 * p.in_channels + g * p.in_per_group()) * h * w, p.in_channels * h * w,
+                                h, w);
+    GemmOutput out;
+    out.c = dw_g;
+    out.ldc = depth;
+    out.accumulate = true;
+    sgemm_range(packed_dy.get(), GemmB{&patches, nullptr, depth}, out, GemmRange{0, rows, 0, depth});
+}
+
+// dx_g += col2im(W_g^T [K x Cout/g] * dy_g [Cout/g x pixels]); a 1x1 stride-1 unpadded conv's
+// product is dx_g itself.
+void data_grad_image(const Conv2dParams& p, const PackedA& weight_t, const float* dy_g, int64_t h, int64_t w,
+                     float* dx_g) {
+    const int64_t pixels = p.output_h(h) * p.output_w(w);
+    thread_local std::vector<float> col_storage;
+    const bool direct = p.is_pointwise();
+    GemmOutput out;
+    out.c = direct ? dx_g : thread_scratch(col_storage, p.depth() * pixels);
+    out.ldc = pixels;
+    const MatrixBPacker dy_matrix(dy_g, pixels);
+    sgemm_range(weight_t, GemmB{&dy_matrix, nullptr, pixels}, out, GemmRange{0, p.depth(), 0, pixels});
+    if (!direct) col2im_add(p, out.c, h, w, dx_g);
+}
+
 void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
                    const float* dy, const Conv2dGrads& grads) {
     const int64_t pixels = p.output_h(h) * p.output_w(w);
-    const int64_t rows = p.out_per_group(), depth = p.depth();
-    const int64_t cin_g = p.in_per_group(), weight_count = p.out_channels * depth;
-    const int64_t items = n * p.groups;
-    const double macs = static_cast<double>(items) * rows * pixels * depth * 2.0;
-    // One slice of consecutive items per thread, each with its own dW accumulator: the sums do
+    const int64_t rows = p.out_per_group(), depth = p.depth(), cin_g = p.in_per_group();
+    const int64_t weight_count = p.out_channels * depth;
+    const double macs = static_cast<double>(n) * p.out_channels * pixels * depth * 2.0;
+    // One slice of consecutive images per thread, each with its own dW accumulator: the sums do
     // not depend on which thread ran what.
-    const int slices = threads_for(macs, items);
+    const int slices = threads_for(macs, n);
+    // Images per weight-gradient GEMM: enough for one full K block of the driver.
+    const int64_t images_per_gemm = std::max<int64_t>(1, kGemmMaxKC / pixels);
     std::vector<std::vector<float>> dw_partial(grads.dw ? slices : 0, std::vector<float>(weight_count, 0.0f));
     // dx: W_g^T [K x Cout/g] packed once per group, shared by every image.
     std::vector<PackedA> weight_t;
@@ -57,31 +94,15 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
     }
 
     parallel_for(slices, slices, [&](int64_t slice) {
-        for (int64_t item = items * slice / slices; item < items * (slice + 1) / slices; ++item) {
-            const int64_t b = item / p.groups, g = item % p.groups;
-            const float* image = x + (b * p.in_channels + g * cin_g) * h * w;
-            const float* dy_g = dy + (b * p.out_channels + g * rows) * pixels;
-            if (grads.dw) {  // dW_g += dy_g [Cout/g x pixels] * im2row(image) [pixels x K]
-                const ScratchPackedA packed_dy(dy_g, pixels, rows, pixels);
-                const Im2rowBPacker patches(p, image, h, w);
-                GemmOutput out;
-                out.c = dw_partial[slice].data() + g * rows * depth;
-                out.ldc = depth;
-                out.accumulate = true;
-                sgemm_range(packed_dy.get(), GemmB{&patches, nullptr, depth}, out, GemmRange{0, rows, 0, depth});
-            }
-            if (grads.dx) {  // dcol [K x pixels] = W_g^T * dy_g, scattered back by col2im
-                float* dx_g = grads.dx + (b * p.in_channels + g * cin_g) * h * w;
-                thread_local std::vector<float> col_storage;
-                const bool direct = p.is_pointwise();  // col is dx_g itself
-                GemmOutput out;
-                out.c = direct ? dx_g : thread_scratch(col_storage, depth * pixels);
-                out.ldc = pixels;
-                const MatrixBPacker dy_matrix(dy_g, pixels);
-                sgemm_range(weight_t[g], GemmB{&dy_matrix, nullptr, pixels}, out, GemmRange{0, depth, 0, pixels});
-                if (!direct) col2im_add(p, out.c, h, w, dx_g);
-            }
-        }
+        const int64_t first = n * slice / slices, last = n * (slice + 1) / slices;
+        for (int64_t g = 0; g < p.groups && grads.dw; ++g)
+            for (int64_t b = first; b < last; b += images_per_gemm)
+                weight_grad_images(p, x, b, std::min(last, b + images_per_gemm), g, h, w, dy,
+                                   dw_partial[slice].data() + g * rows * depth);
+        for (int64_t b = first; b < last && grads.dx; ++b)
+            for (int64_t g = 0; g < p.groups; ++g)
+                data_grad_image(p, weight_t[g], dy + (b * p.out_channels + g * rows) * pixels, h, w,
+                                grads.dx + (b * p.in_channels + g * cin_g) * h * w);
     });
 
     if (grads.dw) {

@@ -28,7 +28,8 @@ std::vector<float> transform_weights(const Conv2dParams& p, const float* weight)
     constexpr int A = W::alpha;
     const int64_t cin = p.in_channels, cout = p.out_channels;
     std::vector<float> u(static_cast<size_t>(A * A * cout * cin));
-    for (int64_t o = 0; o < cout; ++o) {
+    // Threaded: training builds these every step.
+    parallel_for(cout, threads_for(static_cast<double>(cout) * cin * A * A * 8, cout), [&](int64_t o) {
         for (int64_t c = 0; c < cin; ++c) {
             const float* g = weight + (o * cin + c) * 9;
             double gg[A][3];  // G g
@@ -40,7 +41,7 @@ std::vector<float> transform_weights(const Conv2dParams& p, const float* weight)
                     u[((i * A + j) * cout + o) * cin + c] =
                         static_cast<float>(gg[i][0] * W::G[j][0] + gg[i][1] * W::G[j][1] + gg[i][2] * W::G[j][2]);
         }
-    }
+    });
     return u;
 }
 

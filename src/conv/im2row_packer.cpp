@@ -21,12 +21,14 @@ void Im2rowBPacker::pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* 
 void Im2rowBPacker::pack_tap(int64_t tap, int64_t k0, int64_t kc, float* column) const {
     const int64_t taps_per_channel = p_.kernel_h * p_.kernel_w;
     const int64_t ci = tap / taps_per_channel, ky = (tap % taps_per_channel) / p_.kernel_w, kx = tap % p_.kernel_w;
-    const float* plane = image_ + ci * h_ * w_;
+    const float* channel = image_ + ci * h_ * w_;
     const int64_t x_shift = kx * p_.dilation_w - p_.pad_left, sw = p_.stride_w;
     const InsideOutputs inside = inside_outputs(x_shift, sw, w_, out_w_);
-    // Walk the pixels row segment by row segment.
+    // Walk the pixels row segment by row segment (a segment never spans two images).
     for (int64_t j = k0, end = k0 + kc; j < end;) {
-        const int64_t oy = j / out_w_, first = j % out_w_;
+        const int64_t image = j / pixels_, pixel = j % pixels_;
+        const int64_t oy = pixel / out_w_, first = pixel % out_w_;
+        const float* plane = channel + image * image_stride_;
         const int64_t last = std::min(out_w_, first + (end - j));
         float* dst = column + (j - k0) * kGemmNR;
         const int64_t iy = oy * p_.stride_h - p_.pad_top + ky * p_.dilation_h;
