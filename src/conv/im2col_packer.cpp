@@ -75,6 +75,8 @@ void Im2colBPacker::pack_panel(int64_t k0, int64_t kc, int64_t col0, int cols, f
                 const float* src = src_plane + iy * w_ + ix;
                 if (sw == 1)
                     std::memcpy(dst, src, sizeof(float) * kGemmNR);
+                else if (sw == 2)
+                    stride2_gather16_(src, dst);
                 else
                     for (int c = 0; c < kGemmNR; ++c) dst[c] = src[c * sw];
                 advance_tap(ci, ky, kx);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "conv/conv2d_params.h"
+#include "conv/stride2_gather.h"
 #include "gemm/sgemm_driver.h"
 
 namespace cnnengine {
@@ -13,7 +14,8 @@ class Im2colBPacker final : public BPanelPacker {
 public:
     // `image` points at the group's first input channel (Cin/groups planes of h x w).
     Im2colBPacker(const Conv2dParams& params, const float* image, int64_t h, int64_t w)
-        : p_(params), image_(image), h_(h), w_(w), out_w_(params.output_w(w)) {}
+        : p_(params), image_(image), h_(h), w_(w), out_w_(params.output_w(w)),
+          stride2_gather16_(active_stride2_gather16()) {}
 
     void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* out) const override;
 
@@ -23,6 +25,7 @@ private:
     const Conv2dParams& p_;
     const float* image_;
     int64_t h_, w_, out_w_;
+    Stride2Gather16 stride2_gather16_;
 };
 
 }  // namespace cnnengine

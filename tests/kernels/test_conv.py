@@ -28,6 +28,7 @@ CASES = [
     (2, 13, 13, 13, 7, 1, 1, 0, 1, 1, "gemm_1x1"),
     # ResNet: 3x3 stride 2 pad 1, 1x1 stride 2 shortcut, 3x3 on 1x1 maps
     (1, 7, 13, 13, 13, 3, 2, 1, 1, 1, "gemm_im2col"),
+    (1, 5, 64, 63, 8, 3, 2, 1, 1, 1, "gemm_im2col"),  # 32-wide output rows: whole 16-column panels
     (2, 16, 14, 14, 32, 1, 2, 0, 1, 1, "gemm_im2col"),
     (2, 32, 1, 1, 16, 3, 1, 1, 1, 1, "gemm_im2col"),
     (1, 64, 5, 5, 40, 3, 1, 1, 1, 1, "gemm_im2col"),
