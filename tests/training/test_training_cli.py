@@ -37,3 +37,18 @@ def test_train_on_idx_files_then_finetune_on_a_folder(tmp_path, rng, capsys):
 def test_training_without_data_is_a_usage_error(tmp_path, capsys):
     assert main(["train", "--model", "lenet5", "--output", str(tmp_path / "m.npz")]) == 2
     assert "--data" in capsys.readouterr().err
+
+
+def test_train_writes_the_training_curves_as_a_png(tmp_path, rng, capsys):
+    images, labels = toy_data(rng, 32)
+    write_idx(tmp_path / "x.gz", images)
+    write_idx(tmp_path / "y.gz", labels)
+    curves = tmp_path / "curves.png"
+    assert main(["train", "--model", "lenet5", "--idx", str(tmp_path / "x.gz"), str(tmp_path / "y.gz"), "--epochs",
+                 "2", "--batch-size", "16", "--no-progress", "--threads", "1", "--curves", str(curves),
+                 "--output", str(tmp_path / "m.npz")]) == 0
+    assert f"wrote {curves}" in capsys.readouterr().out
+    from PIL import Image
+
+    with Image.open(curves) as picture:  # figsize 9 x 3.5 inches at 100 dpi
+        assert picture.format == "PNG" and picture.size == (900, 350)
