@@ -2,20 +2,7 @@
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, require_attr
-
-
-def padding_quad(node):
-    """Padding attribute (int, [h, w] or [top, left, bottom, right]) as four ints."""
-    value = node.attrs.get("padding", 0)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * 4
-    if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
-        if len(value) == 2:
-            return (value[0], value[1], value[0], value[1])
-        if len(value) == 4:
-            return tuple(value)
-    raise GraphError(f"node '{node.name}' ({node.op}): attribute 'padding' has invalid value {value!r}")
+from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad, require_attr
 
 
 def conv_arguments(node):

@@ -107,11 +107,24 @@ def test_conv_transpose(onnx, ort, rng, attrs):
     ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
     ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
     ("MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 1, 1]}),
+    ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 0, 1]}),
+    ("MaxPool", {"kernel_shape": [3, 2], "strides": [2, 2], "pads": [1, 1, 0, 0], "ceil_mode": 1}),
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [0, 0, 1, 1]}),  # Inception-v1 pool5
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 1, 1, 0], "count_include_pad": 1}),
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 0, 1], "ceil_mode": 1}),
     ("AveragePool", {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [1, 1, 1, 1]}),
     ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "count_include_pad": 1}),
     ("GlobalAveragePool", {}), ("GlobalMaxPool", {})])
 def test_pooling(onnx, ort, rng, op, attrs):
     check(onnx, ort, rng, [node(onnx, op, ["x"], **attrs)], (3, 9, 9))
+
+
+def test_ceil_mode_drops_a_window_that_starts_in_the_end_padding(onnx, ort, rng):
+    """On 6x6, window 4 of 2x2 stride 2 would start in the bottom/right padding: ONNX's shape
+    formula counts it, ONNX Runtime and PyTorch drop it (3x3 output)."""
+    attrs = {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 1, 1], "ceil_mode": 1}
+    model = check(onnx, ort, rng, [node(onnx, "MaxPool", ["x"], **attrs)], (2, 6, 6))
+    assert model.graph.nodes[0].attrs["padding"] == [0, 0, 1, 1]
 
 
 @pytest.mark.parametrize("keepdims", [0, 1])
