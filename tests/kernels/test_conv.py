@@ -102,6 +102,42 @@ def test_fused_residual_and_relu(rng, torch, case):
     assert (y == 0).any() and (y > 0).any()
 
 
+# Depthwise shapes for the wide-plane kernel (depthwise_wide.h: stride 1 or 2, no dilation):
+# MobileNet's 3x3 / 5x5 at stride 1 and 2, maps from 1x1 to 57x57, odd channel counts, a
+# multiplier of 2, asymmetric and zero padding, and a stride 3 / mixed-stride case that falls back.
+DEPTHWISE_CASES = [
+    (1, 16, 57, 57, 16, 3, 2, 1),  # MobileNet-V3 first block (odd size)
+    (2, 13, 14, 14, 13, 5, 1, 2),
+    (1, 7, 14, 14, 7, 5, 2, 2),
+    (1, 3, 7, 7, 3, 5, 1, 2),
+    (1, 2, 5, 5, 2, 3, 1, 1),
+    (1, 3, 1, 1, 3, 3, 1, 1),
+    (1, 3, 1, 1, 3, 5, 2, 2),
+    (1, 7, 13, 11, 14, 3, 2, (0, 1, 1, 0)),
+    (1, 13, 9, 10, 13, (3, 5), 1, (1, 2, 1, 0)),
+    (1, 7, 12, 9, 7, 3, 1, 0),
+    (1, 3, 10, 10, 3, 3, 3, 1),  # stride 3: the row-loop path
+    (1, 3, 10, 10, 3, 3, (1, 2), 1),  # mixed strides: the row-loop path
+]
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES, ids=str)
+@pytest.mark.parametrize("epilogue", ["plain", "residual_relu"])
+def test_depthwise_matches_reference_and_torch(rng, torch, case, epilogue):
+    n, cin, h, w, cout, kernel, stride, padding = case
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, kernel, stride, padding, 1, cin, ""))
+    conv = _C.Conv2d(weight, bias, **params)
+    assert conv.algorithm == "depthwise_direct"
+    fused = dict(residual=None, relu=False)
+    if epilogue == "residual_relu":
+        fused = dict(residual=rng.standard_normal(conv.forward(x).shape, dtype=np.float32), relu=True)
+    y = conv.forward(x, **fused)
+    ref = _C.conv2d_ref(x, weight, bias, **params, **fused)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params, **fused), rtol=1e-4, atol=1e-5 * scale)
+
+
 def test_no_bias_and_reuse_across_input_sizes(rng):
     weight = rng.standard_normal((5, 3, 3, 3), dtype=np.float32)
     conv = _C.Conv2d(weight, None, padding=1)

@@ -1,0 +1,38 @@
+// Inner loop of the depthwise convolution (depthwise_conv2d.cpp) on one plane laid out so that
+// every tap is a contiguous run, for stride 1 or 2 and no dilation:
+//   the zero-padded input plane is split into stride x stride sub-planes by (row, column) parity,
+//   each of row width `ws`; output (oy, ox) is computed at "wide" position p = oy * ws + ox, and
+//   tap (ky, kx) of every output reads sub-plane (ky % s, kx % s) at p + (ky / s) * ws + kx / s.
+// So the whole plane is one flat loop over p (columns ox >= out_w are computed and dropped),
+// which vectorises the same on a 7 x 7 map as on 112 x 112.
+#pragma once
+
+#include <cstdint>
+
+namespace cnnengine {
+
+// p is processed in blocks of this many outputs; `count` must be a multiple of it.
+constexpr int64_t kDepthwiseWideBlock = 32;
+
+struct DepthwiseWidePlane {
+    const float* sub = nullptr;  // stride * stride sub-planes, `sub_size` floats apart
+    const float* kernel = nullptr;       // the plane's taps
+    const int64_t* tap_offsets = nullptr;  // source of each tap relative to sub + p
+    int taps = 0;
+    float bias = 0.0f;
+    int64_t count = 0;  // wide outputs, a multiple of kDepthwiseWideBlock
+};
+
+// tap_offsets for taps (ky, kx) in row-major order: ((ky % s) * s + kx % s) * sub_size + (ky / s) * ws + kx / s.
+void depthwise_wide_tap_offsets(int kernel_h, int kernel_w, int stride, int64_t sub_size, int64_t ws,
+                                int64_t* tap_offsets);
+
+// wide[p] = bias + sum over taps; reads sub-planes up to p + the largest tap offset.
+void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide);
+void depthwise_wide_avx2_fma(const DepthwiseWidePlane& plane, float* wide);
+
+// The variant for the active ISA (common/cpu_features.h).
+using DepthwiseWideKernel = void (*)(const DepthwiseWidePlane&, float*);
+DepthwiseWideKernel active_depthwise_wide_kernel();
+
+}  // namespace cnnengine

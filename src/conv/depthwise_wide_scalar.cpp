@@ -1,0 +1,37 @@
+// Portable depthwise wide-plane loop (depthwise_wide.h): the scalar path of the dispatch table;
+// the block of outputs is a plain array the compiler may vectorise for the baseline ISA.
+#include "conv/depthwise_wide.h"
+
+#include "common/cpu_features.h"
+
+namespace cnnengine {
+
+void depthwise_wide_tap_offsets(int kernel_h, int kernel_w, int stride, int64_t sub_size, int64_t ws,
+                                int64_t* tap_offsets) {
+    for (int ky = 0; ky < kernel_h; ++ky)
+        for (int kx = 0; kx < kernel_w; ++kx)
+            tap_offsets[ky * kernel_w + kx] =
+                ((ky % stride) * stride + kx % stride) * sub_size + (ky / stride) * ws + kx / stride;
+}
+
+void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide) {
+    for (int64_t p = 0; p < plane.count; p += kDepthwiseWideBlock) {
+        float acc[kDepthwiseWideBlock];
+        for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) acc[i] = plane.bias;
+        for (int t = 0; t < plane.taps; ++t) {
+            const float wv = plane.kernel[t];
+            const float* src = plane.sub + plane.tap_offsets[t] + p;
+            for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) acc[i] += wv * src[i];
+        }
+        for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) wide[p + i] = acc[i];
+    }
+}
+
+DepthwiseWideKernel active_depthwise_wide_kernel() {
+#ifdef CNNENGINE_HAVE_AVX2_UNITS
+    if (active_isa() == Isa::avx2_fma) return depthwise_wide_avx2_fma;
+#endif
+    return depthwise_wide_scalar;
+}
+
+}  // namespace cnnengine
