@@ -1,4 +1,5 @@
-"""conv2d: convolution with an optional fused epilogue (residual add, ReLU) on _C.Conv2d."""
+"""conv2d: convolution with an optional fused epilogue (residual add, ReLU, then an activation of
+_C.activation) on _C.Conv2d."""
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
@@ -42,6 +43,11 @@ class Conv2d(Layer):
         check_conv_geometry(node)
         if not isinstance(node.attrs.get("algorithm", ""), str):
             raise GraphError(f"node '{node.name}' (conv2d): attribute 'algorithm' must be a string")
+        act = node.attrs.get("activation")
+        if act is not None and not (isinstance(act, (list, tuple)) and len(act) == 3 and isinstance(act[0], str) and
+                                    all(isinstance(v, (int, float)) for v in act[1:])):
+            raise GraphError(f"node '{node.name}' (conv2d): attribute 'activation' must be [kind, alpha, beta], "
+                             f"got {act!r}")
         expected_inputs = 2 if node.attrs.get("residual") else 1
         if len(node.inputs) != expected_inputs:
             raise GraphError(f"node '{node.name}' (conv2d): expected {expected_inputs} input(s), got {len(node.inputs)}")
@@ -80,9 +86,12 @@ class Conv2d(Layer):
         except ValueError as error:
             raise GraphError(f"node '{node.name}' (conv2d): {error}") from None
         relu = bool(node.attrs.get("relu", False))
+        act = node.attrs.get("activation")
+        act = None if act is None else tuple(act)
         if node.attrs.get("residual"):
-            kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out)  # noqa: E731
+            kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out,  # noqa: E731
+                                                      activation=act)
         else:
-            kernel = lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out)  # noqa: E731
+            kernel = lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out, activation=act)  # noqa: E731
         kernel.algorithm = conv.algorithm
         return kernel

@@ -138,6 +138,43 @@ def test_depthwise_matches_reference_and_torch(rng, torch, case, epilogue):
     np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params, **fused), rtol=1e-4, atol=1e-5 * scale)
 
 
+TORCH_ACTIVATIONS = {
+    ("hard_swish", 0.0, 0.0): lambda torch, y: torch.nn.functional.hardswish(y),
+    ("hard_sigmoid", 1 / 6, 0.5): lambda torch, y: torch.nn.functional.hardsigmoid(y),
+    ("clip", 0.0, 6.0): lambda torch, y: torch.nn.functional.relu6(y),
+    ("leaky_relu", 0.1, 0.0): lambda torch, y: torch.nn.functional.leaky_relu(y, 0.1),
+    ("sigmoid", 0.0, 0.0): lambda torch, y: torch.sigmoid(y),
+}
+
+
+@pytest.mark.parametrize("activation", list(TORCH_ACTIVATIONS), ids=lambda a: a[0])
+@pytest.mark.parametrize("case", [DEPTHWISE_CASES[1], DEPTHWISE_CASES[6], CASES[9], CASES[11], CASES[16]],
+                         ids=["dw5x5", "dw_1x1map_s2", "1x1", "1x1_s2", "asymmetric"])
+def test_fused_activation_matches_torch(rng, torch, case, activation):
+    if len(case) == 8:  # a DEPTHWISE_CASES entry
+        n, cin, h, w, cout, kernel, stride, padding = case
+        case = (n, cin, h, w, cout, kernel, stride, padding, 1, cin, "")
+    x, weight, bias, params, _ = make_case(rng, case)
+    x *= 3  # reach both clamps of the hard activations
+    conv = _C.Conv2d(weight, bias, **params)
+    residual = rng.standard_normal(conv.forward(x).shape, dtype=np.float32)
+    y = conv.forward(x, residual=residual, activation=activation)
+    plain = torch.from_numpy(torch_conv(torch, x, weight, bias, residual=residual, **params))
+    expected = TORCH_ACTIVATIONS[activation](torch, plain).numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * float(np.abs(expected).max()))
+    ref = _C.activation_ref(_C.conv2d_ref(x, weight, bias, residual=residual, **params), *activation)
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-5 * float(np.abs(ref).max()))
+
+
+def test_fused_activation_rejects_bad_arguments(rng):
+    conv = _C.Conv2d(np.ones((2, 1, 3, 3), np.float32), groups=2)
+    x = np.ones((1, 2, 5, 5), np.float32)
+    with pytest.raises(ValueError, match="activation kind"):
+        conv.forward(x, activation=("swish", 0.0, 0.0))
+    with pytest.raises(ValueError, match="min must be <= max"):
+        conv.forward(x, activation=("clip", 6.0, 0.0))
+
+
 def test_no_bias_and_reuse_across_input_sizes(rng):
     weight = rng.standard_normal((5, 3, 3, 3), dtype=np.float32)
     conv = _C.Conv2d(weight, None, padding=1)

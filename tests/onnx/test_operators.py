@@ -70,6 +70,18 @@ def test_same_shape_add_becomes_a_fusable_residual(onnx, ort, rng):
         [("conv2d", True, True)]
 
 
+@pytest.mark.parametrize("act", [("HardSwish", {}), ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+                                 ("Clip", {"min": 0.0, "max": 6.0})], ids=lambda a: a[0])
+def test_conv_activation_is_fused(onnx, ort, rng, act):
+    """MobileNet-V3's conv -> HardSwish / HardSigmoid, MobileNet-V2's ReLU6: one conv step."""
+    op, attrs = act
+    nodes = [node(onnx, "Conv", ["x", "w"], ["c"], group=4, pads=[1, 1, 1, 1]), node(onnx, op, ["c"], **attrs)]
+    model = check(onnx, ort, rng, nodes, (4, 7, 7), [("w", randn(rng, 4, 1, 3, 3))], opset=9 if op == "Clip" else 17,
+                  scale=4)
+    assert [(n.op, n.attrs.get("activation", [None])[0]) for n in model._plan.nodes] == \
+        [("conv2d", {"HardSwish": "hard_swish", "HardSigmoid": "hard_sigmoid", "Clip": "clip"}[op])]
+
+
 def test_sum_of_three(onnx, ort, rng):
     nodes = [node(onnx, "Relu", ["x"], ["a"]), node(onnx, "Sigmoid", ["x"], ["b"]), node(onnx, "Sum", ["x", "a", "b"])]
     check(onnx, ort, rng, nodes, (2, 3, 3))
