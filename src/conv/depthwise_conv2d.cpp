@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "common/parallel_ranges.h"
 #include "common/threading.h"
 #include "conv/depthwise_wide.h"
 
@@ -58,7 +59,7 @@ struct WideLayout {
 
     WideLayout(const Conv2dParams& p, int64_t oh, int64_t ow)
         : stride(p.stride_h), ws(ow + (p.kernel_w - 1) / stride), rows(oh + (p.kernel_h - 1) / stride),
-          count((oh * ws + kDepthwiseWideBlock - 1) / kDepthwiseWideBlock * kDepthwiseWideBlock),
+          count((oh * ws + kDepthwiseWideStep - 1) / kDepthwiseWideStep * kDepthwiseWideStep),
           tap_offsets(static_cast<size_t>(p.kernel_h * p.kernel_w)) {
         sub_size = count + (rows - oh) * ws + (p.kernel_w - 1) / stride;  // the last block's reads stay inside
         depthwise_wide_tap_offsets(static_cast<int>(p.kernel_h), static_cast<int>(p.kernel_w), static_cast<int>(stride),
@@ -66,13 +67,21 @@ struct WideLayout {
     }
 };
 
+// Per-thread scratch of at least `floats`, kept between calls: the sub-planes, then the wide output.
+float* plane_scratch(int64_t floats) {
+    thread_local std::vector<float> scratch;
+    if (static_cast<int64_t>(scratch.size()) < floats) scratch.resize(static_cast<size_t>(floats));
+    return scratch.data();
+}
+
 // Stride 1 or 2 (the same along both axes), no dilation: the wide layout applies.
 bool fits_wide_layout(const Conv2dParams& p) {
     return p.dilation_h == 1 && p.dilation_w == 1 && p.stride_h == p.stride_w && (p.stride_h == 1 || p.stride_h == 2);
 }
 
 // Scatters the input plane into the zero-padded stride x stride sub-planes of `sub`.
-void fill_sub_planes(const Conv2dParams& p, const WideLayout& L, const float* in, int64_t h, int64_t w, float* sub) {
+void fill_sub_planes(const Conv2dParams& p, const WideLayout& L, const DepthwiseWideKernels& kernels, const float* in,
+                     int64_t h, int64_t w, float* sub) {
     const int64_t s = L.stride;
     std::fill_n(sub, s * s * L.sub_size, 0.0f);
     for (int64_t iy = 0; iy < h; ++iy) {
@@ -81,20 +90,31 @@ void fill_sub_planes(const Conv2dParams& p, const WideLayout& L, const float* in
         const float* in_row = in + iy * w;
         float* parity_row = sub + (py % s) * s * L.sub_size + row * L.ws;
         if (s == 1) {
-            std::copy_n(in_row, std::max<int64_t>(0, std::min(w, L.ws - p.pad_left)), parity_row + p.pad_left);
+            kernels.copy_row(in_row, std::max<int64_t>(0, std::min(w, L.ws - p.pad_left)), parity_row + p.pad_left);
             continue;
         }
-        // Stride 2: even padded columns to the first column sub-plane, odd ones to the second.
+        // Stride 2: padded column px goes to column px / 2 of sub-plane px % 2. After an odd first
+        // column, the row is a run of (even, odd) pairs: a two-way deinterleave that vectorises.
         const int64_t end = std::min(w, 2 * L.ws - p.pad_left);
-        for (int64_t parity = 0; parity < 2; ++parity) {
-            float* dst = parity_row + parity * L.sub_size;
-            for (int64_t ix = (p.pad_left + parity) % 2; ix < end; ix += 2) dst[(ix + p.pad_left) / 2] = in_row[ix];
+        float* even = parity_row;
+        float* odd = parity_row + L.sub_size;
+        int64_t ix = 0;
+        if (p.pad_left % 2 == 1 && end > 0) odd[p.pad_left / 2] = in_row[ix++];
+        even += (ix + p.pad_left) / 2;
+        odd += (ix + p.pad_left) / 2;
+        const float* pairs = in_row + ix;
+        const int64_t pair_count = (end - ix) / 2;
+        for (int64_t j = 0; j < pair_count; ++j) {
+            even[j] = pairs[2 * j];
+            odd[j] = pairs[2 * j + 1];
         }
+        if ((end - ix) % 2 == 1) even[pair_count] = pairs[2 * pair_count];
     }
 }
 
 // out = the wide rows cut to out_w, plus residual, then ReLU.
-void compact_wide(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t oh, int64_t ow) {
+void compact_wide(const DepthwiseWideKernels& kernels, const float* wide, int64_t ws, const float* residual, bool relu,
+                  float* out, int64_t oh, int64_t ow) {
     for (int64_t oy = 0; oy < oh; ++oy) {
         const float* src = wide + oy * ws;
         float* out_row = out + oy * ow;
@@ -102,7 +122,7 @@ void compact_wide(const float* wide, int64_t ws, const float* residual, bool rel
             const float* res_row = residual + oy * ow;
             for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = src[ox] + res_row[ox];
         } else {
-            std::copy(src, src + ow, out_row);
+            kernels.copy_row(src, ow, out_row);
         }
         if (relu)
             for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = std::max(out_row[ox], 0.0f);
@@ -117,11 +137,10 @@ void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t 
     const int64_t multiplier = p.out_channels / p.in_channels;
     const int64_t planes = n * p.out_channels;
     const int64_t taps = p.kernel_h * p.kernel_w;
-    const double macs = static_cast<double>(planes) * oh * ow * taps;
     std::optional<WideLayout> layout;
     if (fits_wide_layout(p)) layout.emplace(p, oh, ow);
-    const DepthwiseWideKernel wide_kernel = active_depthwise_wide_kernel();
-    parallel_for(planes, threads_for(macs, planes), [&](int64_t i) {
+    const DepthwiseWideKernels kernels = active_depthwise_wide_kernels();
+    const auto filter = [&](int64_t i) {
         const int64_t b = i / p.out_channels, co = i % p.out_channels;
         const int64_t ci = co / multiplier;
         const float* in = x + (b * p.in_channels + ci) * h * w;
@@ -132,22 +151,24 @@ void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t 
             filter_plane(p, in, h, w, weight + co * taps, plane_bias, plane_residual, relu, y + out_offset, oh, ow);
             return;
         }
-        // Per-thread scratch, kept between calls: the sub-planes, then the wide output.
-        thread_local std::vector<float> scratch;
+        float* scratch = plane_scratch(layout->stride * layout->stride * layout->sub_size + layout->count);
         const int64_t sub_floats = layout->stride * layout->stride * layout->sub_size;
-        if (static_cast<int64_t>(scratch.size()) < sub_floats + layout->count)
-            scratch.resize(static_cast<size_t>(sub_floats + layout->count));
-        fill_sub_planes(p, *layout, in, h, w, scratch.data());
+        fill_sub_planes(p, *layout, kernels, in, h, w, scratch);
         DepthwiseWidePlane plane;
-        plane.sub = scratch.data();
+        plane.sub = scratch;
         plane.kernel = weight + co * taps;
         plane.tap_offsets = layout->tap_offsets.data();
         plane.taps = static_cast<int>(taps);
         plane.bias = plane_bias;
         plane.count = layout->count;
-        float* wide = scratch.data() + sub_floats;
-        wide_kernel(plane, wide);
-        compact_wide(wide, layout->ws, plane_residual, relu, y + out_offset, oh, ow);
+        float* wide = scratch + sub_floats;
+        kernels.filter(plane, wide);
+        compact_wide(kernels, wide, layout->ws, plane_residual, relu, y + out_offset, oh, ow);
+    };
+    // Ranges of planes (MobileNet's 7 x 7 maps have ~1k MACs a plane: one per item would cost
+    // more in scheduling than in arithmetic).
+    parallel_ranges(planes, oh * ow * taps, [&](int64_t first, int64_t end) {
+        for (int64_t i = first; i < end; ++i) filter(i);
     });
 }
 

@@ -11,8 +11,8 @@
 
 namespace cnnengine {
 
-// p is processed in blocks of this many outputs; `count` must be a multiple of it.
-constexpr int64_t kDepthwiseWideBlock = 32;
+// `count` must be a multiple of this many outputs (one vector).
+constexpr int64_t kDepthwiseWideStep = 8;
 
 struct DepthwiseWidePlane {
     const float* sub = nullptr;  // stride * stride sub-planes, `sub_size` floats apart
@@ -20,7 +20,7 @@ struct DepthwiseWidePlane {
     const int64_t* tap_offsets = nullptr;  // source of each tap relative to sub + p
     int taps = 0;
     float bias = 0.0f;
-    int64_t count = 0;  // wide outputs, a multiple of kDepthwiseWideBlock
+    int64_t count = 0;  // wide outputs, a multiple of kDepthwiseWideStep
 };
 
 // tap_offsets for taps (ky, kx) in row-major order: ((ky % s) * s + kx % s) * sub_size + (ky / s) * ws + kx / s.
@@ -31,8 +31,17 @@ void depthwise_wide_tap_offsets(int kernel_h, int kernel_w, int stride, int64_t 
 void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide);
 void depthwise_wide_avx2_fma(const DepthwiseWidePlane& plane, float* wide);
 
-// The variant for the active ISA (common/cpu_features.h).
-using DepthwiseWideKernel = void (*)(const DepthwiseWidePlane&, float*);
-DepthwiseWideKernel active_depthwise_wide_kernel();
+// dst[0, n) = src[0, n). The rows moved into and out of the wide layout are short (7 floats on
+// MobileNet's last maps), where a memmove call costs more than the copy: the AVX2 variant copies
+// whole vectors, the last one overlapping the one before. src and dst must not overlap.
+void copy_row_scalar(const float* src, int64_t n, float* dst);
+void copy_row_avx2_fma(const float* src, int64_t n, float* dst);
+
+// The variants for the active ISA (common/cpu_features.h).
+struct DepthwiseWideKernels {
+    void (*filter)(const DepthwiseWidePlane&, float*);
+    void (*copy_row)(const float*, int64_t, float*);
+};
+DepthwiseWideKernels active_depthwise_wide_kernels();
 
 }  // namespace cnnengine

@@ -2,6 +2,8 @@
 // the block of outputs is a plain array the compiler may vectorise for the baseline ISA.
 #include "conv/depthwise_wide.h"
 
+#include <algorithm>
+
 #include "common/cpu_features.h"
 
 namespace cnnengine {
@@ -15,23 +17,25 @@ void depthwise_wide_tap_offsets(int kernel_h, int kernel_w, int stride, int64_t 
 }
 
 void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide) {
-    for (int64_t p = 0; p < plane.count; p += kDepthwiseWideBlock) {
-        float acc[kDepthwiseWideBlock];
-        for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) acc[i] = plane.bias;
+    for (int64_t p = 0; p < plane.count; p += kDepthwiseWideStep) {
+        float acc[kDepthwiseWideStep];
+        for (int64_t i = 0; i < kDepthwiseWideStep; ++i) acc[i] = plane.bias;
         for (int t = 0; t < plane.taps; ++t) {
             const float wv = plane.kernel[t];
             const float* src = plane.sub + plane.tap_offsets[t] + p;
-            for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) acc[i] += wv * src[i];
+            for (int64_t i = 0; i < kDepthwiseWideStep; ++i) acc[i] += wv * src[i];
         }
-        for (int64_t i = 0; i < kDepthwiseWideBlock; ++i) wide[p + i] = acc[i];
+        for (int64_t i = 0; i < kDepthwiseWideStep; ++i) wide[p + i] = acc[i];
     }
 }
 
-DepthwiseWideKernel active_depthwise_wide_kernel() {
+void copy_row_scalar(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst); }
+
+DepthwiseWideKernels active_depthwise_wide_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return depthwise_wide_avx2_fma;
+    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, copy_row_avx2_fma};
 #endif
-    return depthwise_wide_scalar;
+    return {depthwise_wide_scalar, copy_row_scalar};
 }
 
 }  // namespace cnnengine
