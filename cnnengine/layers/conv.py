@@ -91,7 +91,31 @@ class Conv2d(Layer):
         if node.attrs.get("residual"):
             kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out,  # noqa: E731
                                                       activation=act)
+        elif conv.algorithm == "gemm_1x1":
+            kernel = PointwiseConv(conv, params, relu, act)
         else:
             kernel = lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out, activation=act)  # noqa: E731
         kernel.algorithm = conv.algorithm
         return kernel
+
+
+class PointwiseConv:
+    """A 1x1 conv kernel that runs on a 1x1 map (squeeze-excitation after global pooling) as the
+    matrix-vector product of _C.Linear, about 5x faster there than a GEMM tile of one column.
+    The Linear is packed on the first such input, so other 1x1 convs keep only their GEMM weights."""
+
+    def __init__(self, conv, params, relu, act):
+        self.conv, self.params, self.relu, self.act = conv, params, relu, act
+        self.linear = None
+
+    def __call__(self, inputs, out):
+        x = inputs[0]
+        if x.shape[2] != 1 or x.shape[3] != 1:
+            return self.conv.forward(x, relu=self.relu, out=out, activation=self.act)
+        if self.linear is None:
+            weight = self.params["weight"]
+            self.linear = _C.Linear(weight.reshape(weight.shape[0], -1), self.params.get("bias"))
+        self.linear.forward(x.reshape(x.shape[0], -1), relu=self.relu, out=out.reshape(out.shape[0], -1))
+        if self.act is not None:
+            _C.activation(out, *self.act, out=out)
+        return out

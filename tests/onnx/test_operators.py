@@ -62,6 +62,32 @@ def test_binary_squeeze_excitation_gate(onnx, ort, rng, op):
     check(onnx, ort, rng, nodes, (6, 5, 5), [("w", randn(rng, 6, 6, 1, 1))])
 
 
+def test_mobilenet_v3_squeeze_excitation_block(onnx, ort, rng):
+    """Global pool -> 1x1 conv + ReLU -> 1x1 conv + HardSigmoid -> channel multiply: the convs see
+    a 1x1 map and run as matrix-vector products (PointwiseConv), with their activations fused."""
+    nodes = [node(onnx, "GlobalAveragePool", ["x"], ["p"]), node(onnx, "Conv", ["p", "w1", "b1"], ["c1"]),
+             node(onnx, "Relu", ["c1"], ["r"]), node(onnx, "Conv", ["r", "w2", "b2"], ["c2"]),
+             node(onnx, "HardSigmoid", ["c2"], ["s"], alpha=1 / 6), node(onnx, "Mul", ["x", "s"])]
+    inits = [("w1", randn(rng, 3, 12, 1, 1)), ("b1", randn(rng, 3)), ("w2", randn(rng, 12, 3, 1, 1)),
+             ("b2", randn(rng, 12))]
+    model = check(onnx, ort, rng, nodes, (12, 5, 5), inits, scale=3)
+    assert [(n.op, n.attrs.get("relu"), n.attrs.get("activation", [None])[0]) for n in model._plan.nodes] == \
+        [("adaptive_avg_pool2d", None, None), ("conv2d", True, None), ("conv2d", None, "hard_sigmoid"),
+         ("binary", None, None)]
+    assert all(kernel.linear is not None for _, _, kernel in model._plan.steps[1:3])  # the 1x1-map path ran
+
+
+def test_pointwise_conv_on_larger_maps_after_a_1x1_input(onnx, ort, rng):
+    """One 1x1 conv kernel serving a 1x1 map (matrix-vector path) and then a 4x4 map (GEMM)."""
+    nodes = [node(onnx, "Conv", ["x", "w"], ["c"]), node(onnx, "HardSwish", ["c"])]
+    model = make_model(onnx, nodes, ("N", 6, "H", "W"), initializers=[("w", randn(rng, 5, 6, 1, 1))])
+    data = model.SerializeToString()
+    ours = Model(import_onnx(data))
+    for shape in [(1, 6, 1, 1), (2, 6, 4, 4), (3, 6, 1, 1)]:
+        x = (rng.standard_normal(shape) * 3).astype(np.float32)
+        assert_matches_ort(ours, x, run_ort(ort, data, x))
+
+
 def test_same_shape_add_becomes_a_fusable_residual(onnx, ort, rng):
     nodes = [node(onnx, "Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), node(onnx, "Add", ["c", "x"], ["s"]),
              node(onnx, "Relu", ["s"])]
