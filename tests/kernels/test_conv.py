@@ -12,7 +12,7 @@ from cnnengine import _C
 # (batch, cin, h, w, cout, kernel, stride, padding, dilation, groups, algorithm)
 CASES = [
     # LeNet-5: 5x5 on 28x28 (padding 2) and 14x14
-    (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "gemm_im2col"),
+    (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "direct_wide"),  # 25 taps: direct (direct_conv2d_wide.h)
     (1, 6, 14, 14, 16, 5, 1, 0, 1, 1, "gemm_im2col"),
     # AlexNet (torchvision): 11x11 stride 4 pad 2, then 5x5 pad 2, 3x3 pad 1
     (1, 3, 63, 63, 16, 11, 4, 2, 1, 1, "gemm_im2col"),
@@ -21,7 +21,7 @@ CASES = [
     (2, 6, 13, 13, 8, 3, 1, 1, 1, 2, "gemm_im2col"),
     (1, 8, 9, 9, 12, 5, 1, 2, 1, 2, "gemm_im2col"),
     # VGG: 3x3 pad 1
-    (1, 3, 32, 32, 16, 3, 1, 1, 1, 1, "gemm_im2col"),
+    (1, 3, 32, 32, 16, 3, 1, 1, 1, 1, "direct_wide"),
     (3, 16, 7, 7, 32, 3, 1, 1, 1, 1, "gemm_im2col"),
     # GoogLeNet / ResNet stem: 7x7 stride 2 pad 3; 1x1 branches
     (1, 3, 35, 35, 16, 7, 2, 3, 1, 1, "gemm_im2col"),
@@ -39,6 +39,10 @@ CASES = [
     (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
     (1, 7, 12, 12, 7, 3, 2, (0, 1, 1, 0), 2, 7, "depthwise_direct"),
     (1, 12, 6, 6, 12, 3, 1, 1, 1, 4, "gemm_im2col"),
+    # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
+    (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
+    (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
+    (1, 2, 9, 9, 5, (3, 5), 1, (1, 2, 1, 2), 1, 1, "direct_wide"),
 ]
 IDS = [f"n{c[0]}c{c[1]}_{c[2]}x{c[3]}_co{c[4]}_k{c[5]}s{c[6]}p{c[7]}d{c[8]}g{c[9]}" for c in CASES]
 
@@ -87,7 +91,7 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
-@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16)], ids=[IDS[i] for i in (1, 4, 9, 11, 16)])
+@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, -2)])
 def test_fused_residual_and_relu(rng, torch, case):
     x, weight, bias, params, _ = make_case(rng, case)
     conv = _C.Conv2d(weight, bias, **params)
@@ -136,6 +140,21 @@ def test_depthwise_matches_reference_and_torch(rng, torch, case, epilogue):
     scale = float(np.abs(ref).max())
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
     np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params, **fused), rtol=1e-4, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("case", [(1, 13, 9, 9, 7, 3, 1, 1), (2, 8, 14, 13, 3, 5, 2, 2), (1, 7, 1, 1, 5, 3, 2, 1)],
+                         ids=str)
+def test_direct_wide_on_request_with_many_taps(rng, torch, case):
+    """direct_wide on layers the default leaves to GEMM (hundreds of taps across channels)."""
+    n, cin, h, w, cout, kernel, stride, padding = case
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, kernel, stride, padding, 1, 1, ""))
+    conv = _C.Conv2d(weight, bias, algorithm="direct_wide", **params)
+    assert conv.algorithm == "direct_wide"
+    y = conv.forward(x)
+    ref = _C.conv2d_ref(x, weight, bias, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params), rtol=1e-4, atol=1e-5 * scale)
 
 
 TORCH_ACTIVATIONS = {
