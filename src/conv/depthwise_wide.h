@@ -31,16 +31,28 @@ void depthwise_wide_tap_offsets(int kernel_h, int kernel_w, int stride, int64_t 
 void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide);
 void depthwise_wide_avx2_fma(const DepthwiseWidePlane& plane, float* wide);
 
-// dst[0, n) = src[0, n). The rows moved into and out of the wide layout are short (7 floats on
-// MobileNet's last maps), where a memmove call costs more than the copy: the AVX2 variant copies
-// whole vectors, the last one overlapping the one before. src and dst must not overlap.
-void copy_row_scalar(const float* src, int64_t n, float* dst);
-void copy_row_avx2_fma(const float* src, int64_t n, float* dst);
+// Where an input plane goes in the wide layout: `stride`^2 sub-planes of `rows` x `ws` (plus
+// slack), `sub_size` floats apart, after `pad_top` / `pad_left` zeros.
+struct WideGeometry {
+    int64_t stride, ws, rows, sub_size, pad_top, pad_left;
+};
+
+// The row movers of depthwise_wide_rows.h compiled for one ISA: fill scatters an h x w plane
+// into its zeroed sub-planes; compact cuts `rows` wide rows to out_w, adds residual, applies ReLU.
+// Short rows (7 floats on MobileNet's last maps) are copied inline: a memmove call would cost
+// more than the copy.
+void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
+void fill_sub_planes_avx2_fma(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
+void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
+                         int64_t ow);
+void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
+                           int64_t ow);
 
 // The variants for the active ISA (common/cpu_features.h).
 struct DepthwiseWideKernels {
     void (*filter)(const DepthwiseWidePlane&, float*);
-    void (*copy_row)(const float*, int64_t, float*);
+    void (*fill)(const WideGeometry&, const float*, int64_t, int64_t, float*);
+    void (*compact)(const float*, int64_t, const float*, bool, float*, int64_t, int64_t);
 };
 DepthwiseWideKernels active_depthwise_wide_kernels();
 

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "conv/depthwise_wide.h"
+#include "conv/depthwise_wide_rows.h"
 
 namespace cnnengine {
 
@@ -47,8 +48,11 @@ void depthwise_wide_avx2_fma(const DepthwiseWidePlane& plane, float* wide) {
     }
 }
 
-void copy_row_avx2_fma(const float* src, int64_t n, float* dst) {
-    // The last vector overlaps the previous one instead of a masked store (slow on AMD Zen).
+namespace {
+
+// The last vector overlaps the one before instead of a masked store (slow on AMD Zen); src and
+// dst do not overlap.
+inline void copy_row(const float* src, int64_t n, float* dst) {
     if (n >= 8) {
         for (int64_t i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_loadu_ps(src + i));
         if (n % 8) _mm256_storeu_ps(dst + n - 8, _mm256_loadu_ps(src + n - 8));
@@ -58,6 +62,17 @@ void copy_row_avx2_fma(const float* src, int64_t n, float* dst) {
     } else {
         for (int64_t i = 0; i < n; ++i) dst[i] = src[i];
     }
+}
+
+}  // namespace
+
+void fill_sub_planes_avx2_fma(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub) {
+    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row);
+}
+
+void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
+                           int64_t ow) {
+    wide_rows::compact_wide(wide, ws, residual, relu, out, rows, ow, copy_row);
 }
 
 }  // namespace cnnengine

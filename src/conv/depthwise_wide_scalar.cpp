@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/cpu_features.h"
+#include "conv/depthwise_wide_rows.h"
 
 namespace cnnengine {
 
@@ -29,13 +30,26 @@ void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide) {
     }
 }
 
-void copy_row_scalar(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst); }
+namespace {
+
+void copy_row(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst); }
+
+}  // namespace
+
+void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub) {
+    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row);
+}
+
+void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
+                         int64_t ow) {
+    wide_rows::compact_wide(wide, ws, residual, relu, out, rows, ow, copy_row);
+}
 
 DepthwiseWideKernels active_depthwise_wide_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, copy_row_avx2_fma};
+    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, fill_sub_planes_avx2_fma, compact_wide_avx2_fma};
 #endif
-    return {depthwise_wide_scalar, copy_row_scalar};
+    return {depthwise_wide_scalar, fill_sub_planes_scalar, compact_wide_scalar};
 }
 
 }  // namespace cnnengine

@@ -25,12 +25,13 @@ constexpr int64_t kBandOutputs = 2048;
 
 // Geometry of the wide layout (depthwise_wide.h) for one convolution and input size. The taps of
 // an output run over (input channel of its group, ky, kx); each channel has stride^2 sub-planes.
-struct WideLayout {
-    int64_t stride, ws, rows, sub_size, count, channel_floats;
+struct WideLayout : WideGeometry {
+    int64_t count, channel_floats;
     std::vector<int64_t> tap_offsets;
 
     WideLayout(const Conv2dParams& p, int64_t oh, int64_t ow)
-        : stride(p.stride_h), ws(ow + (p.kernel_w - 1) / stride), rows(oh + (p.kernel_h - 1) / stride),
+        : WideGeometry{p.stride_h, ow + (p.kernel_w - 1) / p.stride_h, oh + (p.kernel_h - 1) / p.stride_h, 0,
+                       p.pad_top, p.pad_left},
           count((oh * ws + kDepthwiseWideStep - 1) / kDepthwiseWideStep * kDepthwiseWideStep),
           tap_offsets(static_cast<size_t>(p.depth())) {
         // The last block's reads stay inside, also when one-group convs run row bands (below)
@@ -56,57 +57,6 @@ float* scratch(int64_t floats) {
 float* sub_plane_scratch(int64_t floats) { return scratch<0>(floats); }
 float* wide_scratch(int64_t floats) { return scratch<1>(floats); }
 
-// Scatters the input plane into the zero-padded stride x stride sub-planes of `sub`.
-void fill_sub_planes(const Conv2dParams& p, const WideLayout& L, const DepthwiseWideKernels& kernels, const float* in,
-                     int64_t h, int64_t w, float* sub) {
-    const int64_t s = L.stride;
-    std::fill_n(sub, s * s * L.sub_size, 0.0f);
-    for (int64_t iy = 0; iy < h; ++iy) {
-        const int64_t py = iy + p.pad_top, row = py / s;
-        if (row >= L.rows) break;
-        const float* in_row = in + iy * w;
-        float* parity_row = sub + (py % s) * s * L.sub_size + row * L.ws;
-        if (s == 1) {
-            kernels.copy_row(in_row, std::max<int64_t>(0, std::min(w, L.ws - p.pad_left)), parity_row + p.pad_left);
-            continue;
-        }
-        // Stride 2: padded column px goes to column px / 2 of sub-plane px % 2. After an odd first
-        // column, the row is a run of (even, odd) pairs: a two-way deinterleave that vectorises.
-        const int64_t end = std::min(w, 2 * L.ws - p.pad_left);
-        float* even = parity_row;
-        float* odd = parity_row + L.sub_size;
-        int64_t ix = 0;
-        if (p.pad_left % 2 == 1 && end > 0) odd[p.pad_left / 2] = in_row[ix++];
-        even += (ix + p.pad_left) / 2;
-        odd += (ix + p.pad_left) / 2;
-        const float* pairs = in_row + ix;
-        const int64_t pair_count = (end - ix) / 2;
-        for (int64_t j = 0; j < pair_count; ++j) {
-            even[j] = pairs[2 * j];
-            odd[j] = pairs[2 * j + 1];
-        }
-        if ((end - ix) % 2 == 1) even[pair_count] = pairs[2 * pair_count];
-    }
-}
-
-// out = the wide rows cut to out_w, plus residual, then ReLU.
-void compact_wide(const DepthwiseWideKernels& kernels, const float* wide, int64_t ws, const float* residual, bool relu,
-                  float* out, int64_t oh, int64_t ow) {
-    for (int64_t oy = 0; oy < oh; ++oy) {
-        const float* src = wide + oy * ws;
-        float* out_row = out + oy * ow;
-        if (residual) {
-            const float* res_row = residual + oy * ow;
-            for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = src[ox] + res_row[ox];
-        } else {
-            kernels.copy_row(src, ow, out_row);
-        }
-        if (relu)
-            for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = std::max(out_row[ox], 0.0f);
-    }
-}
-
-
 }  // namespace
 
 void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
@@ -118,8 +68,8 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
     // Input channels [first channel of `group` of image b] into sub-planes.
     const auto fill_group = [&](int64_t b, int64_t group, float* sub) {
         for (int64_t ci = 0; ci < cin; ++ci)
-            fill_sub_planes(p, layout, kernels, x + ((b * p.in_channels) + group * cin + ci) * h * w, h, w,
-                            sub + ci * layout.channel_floats);
+            kernels.fill(layout, x + ((b * p.in_channels) + group * cin + ci) * h * w, h, w,
+                         sub + ci * layout.channel_floats);
     };
     // Output rows [row_begin, row_end) of channel co of image b from its group's sub-planes.
     const auto filter = [&](int64_t b, int64_t co, const float* sub, int64_t row_begin, int64_t row_end) {
@@ -135,8 +85,8 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         plane.count = count;
         float* wide = wide_scratch(count);
         kernels.filter(plane, wide);
-        compact_wide(kernels, wide, layout.ws, residual ? residual + out_offset : nullptr, relu, y + out_offset,
-                     row_end - row_begin, ow);
+        kernels.compact(wide, layout.ws, residual ? residual + out_offset : nullptr, relu, y + out_offset,
+                        row_end - row_begin, ow);
     };
     const int64_t group_floats = cin * layout.channel_floats;
     const int64_t output_work = oh * ow * taps;
