@@ -1,10 +1,12 @@
-// Inner loop of the depthwise convolution (depthwise_conv2d.cpp) on one plane laid out so that
-// every tap is a contiguous run, for stride 1 or 2 and no dilation:
+// Inner loop of the direct convolutions (direct_conv2d_wide.cpp: depthwise, and one-group convs
+// with few taps) on planes laid out so that every tap is a contiguous run, for stride 1 or 2
+// and no dilation:
 //   the zero-padded input plane is split into stride x stride sub-planes by (row, column) parity,
 //   each of row width `ws`; output (oy, ox) is computed at "wide" position p = oy * ws + ox, and
 //   tap (ky, kx) of every output reads sub-plane (ky % s, kx % s) at p + (ky / s) * ws + kx / s.
 // So the whole plane is one flat loop over p (columns ox >= out_w are computed and dropped),
-// which vectorises the same on a 7 x 7 map as on 112 x 112.
+// which vectorises the same on a 7 x 7 map as on 112 x 112. A conv with several input channels
+// per group sums the taps of each channel's sub-planes (tap_offsets span them).
 #pragma once
 
 #include <cstdint>

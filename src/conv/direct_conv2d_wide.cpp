@@ -65,7 +65,7 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
     const int64_t cin = p.in_per_group(), cout = p.out_per_group(), taps = p.depth();
     const WideLayout layout(p, oh, ow);
     const DepthwiseWideKernels kernels = active_depthwise_wide_kernels();
-    // Input channels [first channel of `group` of image b] into sub-planes.
+    // The input channels of `group` in image b, each into its stride^2 sub-planes.
     const auto fill_group = [&](int64_t b, int64_t group, float* sub) {
         for (int64_t ci = 0; ci < cin; ++ci)
             kernels.fill(layout, x + ((b * p.in_channels) + group * cin + ci) * h * w, h, w,
