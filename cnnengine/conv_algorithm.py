@@ -1,6 +1,7 @@
 """Per-layer choice of the convolution algorithm (docs/winograd.md).
 
 Every conv2d runs one of: "gemm" (im2col + GEMM, or the plain GEMM of a 1x1 conv), "depthwise_direct",
+"direct_wide" (the default for one-group convs with at most 32 taps per output, e.g. a 3-channel stem),
 or, for 3x3 stride-1 convs, Winograd "winograd_f23" / "winograd_f43" / "winograd_f63". The choice is
 the conv node's "algorithm" attribute when the model file has one; otherwise it comes from
  - the user: Model(..., algo="winograd_f43") for every layer it applies to, or a dict per layer name;
@@ -20,7 +21,7 @@ from cnnengine.layers.conv import conv_arguments
 
 WINOGRAD = ("winograd_f23", "winograd_f43", "winograd_f63")
 # Names a user may ask for; _C.Conv2d also reports the concrete GEMM variant (gemm_1x1 / gemm_im2col).
-ALGORITHMS = ("default", "gemm", "gemm_1x1", "gemm_im2col", "depthwise_direct") + WINOGRAD
+ALGORITHMS = ("default", "gemm", "gemm_1x1", "gemm_im2col", "depthwise_direct", "direct_wide") + WINOGRAD
 
 # Below this many channels on either side the Winograd GEMMs are too thin to pay for the transforms.
 MIN_WINOGRAD_CHANNELS = 8

@@ -27,8 +27,7 @@ from cnnengine.convert_fx import FxConverter, batched_shape, conv_attrs
 from cnnengine.errors import GraphError
 from cnnengine.graph import Graph, InputSpec, Node
 from cnnengine.imagenet_labels import imagenet_categories
-from cnnengine.layers.base import int_pair_attr
-from cnnengine.layers.conv import padding_quad
+from cnnengine.layers.base import int_pair_attr, padding_quad
 from cnnengine.model import Model
 
 VERIFY_TOLERANCE = 1e-3  # relative to the largest |output| of the PyTorch module

@@ -17,7 +17,8 @@ from cnnengine.layers import get_layer
 
 SUPPORTED = ("Conv2d, BatchNorm2d, ReLU (module, F.relu, torch.relu), MaxPool2d, AvgPool2d, AdaptiveAvgPool2d "
              "(modules and F.*), Linear, Dropout, Identity, Flatten / torch.flatten(x, 1) / x.view(x.size(0), -1), "
-             "+ / torch.add, torch.cat(dim=1), LocalResponseNorm, Softmax(dim=1)")
+             "+ / torch.add, * / torch.mul (broadcasting), torch.cat(dim=1), LocalResponseNorm, Softmax(dim=1), "
+             "ReLU6, Hardswish, Hardsigmoid")
 
 
 def batched_shape(example_shape) -> tuple:
@@ -94,6 +95,10 @@ MODULES = {
                                              "k": float(m.k)}, ()),
     nn.Softmax: lambda m: ("softmax", {"axis": m.dim}, ()),
     nn.Identity: lambda m: (None, {}, ()),
+    # MobileNet-V2/V3 activations (torch's Hardsigmoid is clamp(x / 6 + 1 / 2, 0, 1): the IR default)
+    nn.ReLU6: lambda m: ("clip", {"min": 0.0, "max": 6.0}, ()),
+    nn.Hardswish: lambda m: ("hard_swish", {}, ()),
+    nn.Hardsigmoid: lambda m: ("hard_sigmoid", {}, ()),
 }
 
 
@@ -262,6 +267,12 @@ class FxConverter:
         self._emit(fx_node, fx_node.name, "add", inputs, {})
         self._rebind_in_place(fx_node)
 
+    def _mul(self, fx_node) -> None:
+        """a * b of two tensors with broadcasting (squeeze-excitation: a per-channel gate times a map)."""
+        inputs = [self._tensor(fx_node, a) for a in fx_node.args[:2]]
+        self._emit(fx_node, fx_node.name, "binary", inputs, {"op": "mul"})
+        self._rebind_in_place(fx_node)
+
     def _rebind_in_place(self, fx_node) -> None:
         """After x.add_(y), relu(x, inplace=True) ...: later readers of x read the result."""
         target = fx_node.target
@@ -361,7 +372,8 @@ def _pool(op, make_attrs, names):
 
 
 FUNCTIONS = {
-    operator.add: FxConverter._add, torch.add: FxConverter._add,
+    operator.add: FxConverter._add, torch.add: FxConverter._add, operator.iadd: FxConverter._add,
+    operator.mul: FxConverter._mul, torch.mul: FxConverter._mul,
     F.relu: _unary("relu"), torch.relu: _unary("relu"),
     torch.relu_: _unary("relu"), F.relu_: _unary("relu"),
     torch.flatten: FxConverter._flatten, torch.cat: FxConverter._cat, torch.concat: FxConverter._cat,
@@ -374,7 +386,7 @@ FUNCTIONS = {
     F.adaptive_avg_pool2d: _pool("adaptive_avg_pool2d", adaptive_attrs, ("output_size",)),
 }
 METHODS = {
-    "add": FxConverter._add, "add_": FxConverter._add, "relu": _unary("relu"),
+    "add": FxConverter._add, "add_": FxConverter._add, "mul": FxConverter._mul, "relu": _unary("relu"),
     "relu_": _unary("relu"), "flatten": FxConverter._flatten, "view": FxConverter._view,
     "reshape": FxConverter._view, "size": FxConverter._size, "softmax": FxConverter._softmax,
     "contiguous": _unary(None),

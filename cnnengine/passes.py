@@ -6,6 +6,8 @@ never modify the graph (Model.save writes the original, unfused network):
   fold BN      conv -> batch_norm2d becomes one conv with scaled weights and shifted bias
   residual     conv -> add(., shortcut) [-> relu] becomes conv(residual=shortcut, relu)
   relu         conv/linear/add -> relu becomes the producer with relu=True
+  activation   conv -> hard_swish / hard_sigmoid / clip / ... (MobileNet-V3) becomes the conv with
+               activation=[kind, alpha, beta], applied in the conv's call while its output is in cache
   algorithm    each conv2d gets the algorithm chosen for it (conv_algorithm.py) as attrs["algorithm"]
 
 A fused node takes the name of the last node it replaces, so consumers and outputs keep their
@@ -18,6 +20,8 @@ import numpy as np
 
 from cnnengine import _C
 from cnnengine.graph import Graph, Node
+from cnnengine.layers import get_layer
+from cnnengine.layers.pointwise import Activation
 
 
 def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None
@@ -35,6 +39,7 @@ def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str
     nodes = fold_batch_norm(nodes, params, outputs)
     nodes = fuse_residual_add(nodes, outputs)
     nodes = fuse_relu(nodes, outputs)
+    nodes = fuse_activation(nodes, outputs)
     return nodes, params, outputs
 
 
@@ -117,17 +122,33 @@ def fuse_residual_add(nodes, outputs):
     return result
 
 
-def fuse_relu(nodes, outputs):
+def fuse_into_producer(nodes, outputs, fits, absorb):
+    """Drops each node that absorb(producer, node) folds into its producer when fits(producer,
+    node); the producer takes the node's name, and its output must feed only that node."""
     by_name = {node.name: node for node in nodes}
     result = []
     for node in nodes:
-        if node.op == "relu":
-            producer = by_name.get(node.inputs[0])
-            if producer is not None and producer.op in ("conv2d", "linear", "add") and \
-                    not producer.attrs.get("relu") and single_consumer(nodes, producer.name, outputs) is node:
-                producer.attrs["relu"] = True
-                producer.name = node.name
-                by_name[node.name] = producer
-                continue
+        producer = by_name.get(node.inputs[0]) if node.inputs else None
+        if producer is not None and fits(producer, node) and single_consumer(nodes, producer.name, outputs) is node:
+            absorb(producer, node)
+            producer.name = node.name
+            by_name[node.name] = producer
+            continue
         result.append(node)
     return result
+
+
+def fuse_relu(nodes, outputs):
+    return fuse_into_producer(
+        nodes, outputs,
+        lambda producer, node: node.op == "relu" and producer.op in ("conv2d", "linear", "add") and
+        not producer.attrs.get("relu"),
+        lambda producer, node: producer.attrs.update(relu=True))
+
+
+def fuse_activation(nodes, outputs):
+    return fuse_into_producer(
+        nodes, outputs,
+        lambda producer, node: isinstance(get_layer(node.op), Activation) and producer.op == "conv2d" and
+        not producer.attrs.get("relu") and "activation" not in producer.attrs,
+        lambda producer, node: producer.attrs.update(activation=list(get_layer(node.op).arguments(node))))

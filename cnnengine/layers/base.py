@@ -67,6 +67,19 @@ def int_pair_attr(node, name, default=None):
     return tuple(value)
 
 
+def padding_quad(node):
+    """Padding attribute (int, [h, w] or [top, left, bottom, right]) as four ints."""
+    value = node.attrs.get("padding", 0)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (value,) * 4
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) for v in value):
+        if len(value) == 2:
+            return (value[0], value[1], value[0], value[1])
+        if len(value) == 4:
+            return tuple(value)
+    raise GraphError(f"node '{node.name}' ({node.op}): attribute 'padding' has invalid value {value!r}")
+
+
 def _as_tuple(kinds):
     return kinds if isinstance(kinds, tuple) else (kinds,)
 

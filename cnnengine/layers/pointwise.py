@@ -25,10 +25,13 @@ class Activation(Layer):
     def output_shape(self, node, input_shapes):
         return tuple(input_shapes[0])
 
-    def prepare(self, node, params):
+    def arguments(self, node):
+        """(kind, alpha, beta) for _C.activation; kinds with fewer parameters ignore the rest."""
         values = [float(node.attrs.get(n, d)) for n, d in zip(self.attr_names, self.defaults)]
-        alpha, beta = (values + [0.0, 0.0])[:2]  # kinds with fewer parameters ignore the rest
-        kind = self.op
+        return (self.op, *(values + [0.0, 0.0])[:2])
+
+    def prepare(self, node, params):
+        kind, alpha, beta = self.arguments(node)
         return lambda inputs, out: _C.activation(inputs[0], kind, alpha, beta, out=out)
 
 

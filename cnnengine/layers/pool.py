@@ -2,25 +2,26 @@
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr
+from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad
 
 
-def pooled_size(size, kernel, stride, pad, dilation, ceil_mode):
-    """PyTorch's output length: the last window must start inside the input or left padding."""
-    span = size + 2 * pad - dilation * (kernel - 1) - 1
+def pooled_size(size, kernel, stride, pad_begin, pad_end, dilation, ceil_mode):
+    """PyTorch's output length with padding pad_begin + pad_end: with ceil_mode, the last window
+    must start inside the input or the begin padding."""
+    span = size + pad_begin + pad_end - dilation * (kernel - 1) - 1
     out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= size + pad:
+    if ceil_mode and (out - 1) * stride >= size + pad_begin:
         out -= 1
     return out
 
 
 class WindowPool(Layer):
-    """Shared shape logic of the windowed pools."""
+    """Shared shape logic of the windowed pools. Padding is (top, left, bottom, right)."""
 
     def window(self, node):
         kernel = int_pair_attr(node, "kernel_size")
         stride = kernel if node.attrs.get("stride") is None else int_pair_attr(node, "stride")
-        padding = int_pair_attr(node, "padding", (0, 0))
+        padding = padding_quad(node)
         dilation = int_pair_attr(node, "dilation", (1, 1))
         return kernel, stride, padding, dilation
 
@@ -32,7 +33,8 @@ class WindowPool(Layer):
         expect_rank(node, shape, 4)
         kernel, stride, padding, dilation = self.window(node)
         ceil_mode = bool(node.attrs.get("ceil_mode", False))
-        out = [pooled_size(shape[2 + i], kernel[i], stride[i], padding[i], dilation[i], ceil_mode) for i in (0, 1)]
+        out = [pooled_size(shape[2 + i], kernel[i], stride[i], padding[i], padding[2 + i], dilation[i], ceil_mode)
+               for i in (0, 1)]
         if min(out) < 1:
             raise GraphError(f"node '{node.name}' ({node.op}): input {shape[2]}x{shape[3]} is too small")
         return (shape[0], shape[1], out[0], out[1])

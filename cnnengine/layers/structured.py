@@ -6,8 +6,8 @@ import math
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, require_attr
-from cnnengine.layers.conv import check_conv_geometry, padding_quad
+from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad, require_attr
+from cnnengine.layers.conv import check_conv_geometry
 
 
 @register

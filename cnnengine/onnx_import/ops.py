@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 
-from cnnengine.layers.pool import pooled_size
 from cnnengine.onnx_import.folding import BATCH, Dim, UnsupportedOnnx, fold_shape_op, ints
 
 HANDLERS = {}
@@ -245,28 +244,16 @@ def sum_inputs(im, node, attrs):
 
 
 # -- pooling and reductions --------------------------------------------------------------------------
-def pool_window(im, node, attrs, pads_count=False):
-    """IR pooling attributes. Extra padding at the end only (Caffe-style exports) is the same as
-    ceil_mode when it adds exactly the partial windows ceil_mode adds and padded cells do not count."""
+def pool_window(im, node, attrs):
+    """IR pooling attributes; pads may differ at the two ends of an axis. With ceil_mode, a last
+    window that would start in the end padding is dropped (PyTorch's rule, which ONNX Runtime
+    follows, unlike the ONNX reference's shape formula)."""
     kernel = pair(attrs["kernel_shape"], "kernel_shape")
     stride = pair(attrs.get("strides", [1, 1]), "strides")
     dilation = pair(attrs.get("dilations", [1, 1]), "dilations")
-    top, left, bottom, right = explicit_pads(im, node, attrs, kernel, stride, dilation)
-    window = {"kernel_size": kernel, "stride": stride, "padding": [top, left], "dilation": dilation,
-              "ceil_mode": bool(attrs.get("ceil_mode", 0))}
-    if (top, left) == (bottom, right):
-        return window
-    x = im.runtime(node.input[0])
-    window["ceil_mode"] = True
-    for probe in im.probes:
-        for axis, (begin, end) in enumerate(((top, bottom), (left, right))):
-            size, span = probe[x][2 + axis], (kernel[axis] - 1) * dilation[axis] + 1
-            total = size + begin + end - span
-            onnx_size = (-(-total // stride[axis]) if attrs.get("ceil_mode", 0) else total // stride[axis]) + 1
-            if pads_count or end < begin or \
-                    onnx_size != pooled_size(size, kernel[axis], stride[axis], begin, dilation[axis], True):
-                raise UnsupportedOnnx(f"asymmetric pooling pads {[top, left, bottom, right]} are not supported")
-    return window
+    pads = explicit_pads(im, node, attrs, kernel, stride, dilation)
+    return {"kernel_size": kernel, "stride": stride, "padding": list(pads), "dilation": dilation,
+            "ceil_mode": bool(attrs.get("ceil_mode", 0))}
 
 
 @handler("MaxPool", attributes=("auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order",
@@ -280,11 +267,10 @@ def max_pool(im, node, attrs):
 @handler("AveragePool", attributes=("auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads",
                                     "strides"))
 def average_pool(im, node, attrs):
-    include_pad = bool(attrs.get("count_include_pad", 0))
-    window = pool_window(im, node, attrs, pads_count=include_pad)
+    window = pool_window(im, node, attrs)
     if window.pop("dilation") != [1, 1]:
         raise UnsupportedOnnx("dilated average pooling is not supported")
-    window["count_include_pad"] = include_pad
+    window["count_include_pad"] = bool(attrs.get("count_include_pad", 0))
     im.emit("avg_pool2d", [im.runtime(node.input[0])], window, node.output[0])
 
 

@@ -1,7 +1,11 @@
 // Conv2d bindings: a layer object that packs its weights once, and the reference twin.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <tuple>
+
+#include "bindings/activation_arg.h"
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
 #include "bindings/int_args.h"
@@ -67,9 +71,10 @@ void register_conv(py::module_& m) {
     py::class_<Conv2d>(m, "Conv2d",
                        "2-D convolution with weights packed once for one algorithm ('default' picks gemm_1x1, "
                        "gemm_im2col or depthwise_direct by shape; also 'gemm', 'winograd_f23', 'winograd_f43', "
-                       "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None) computes "
+                       "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None, activation=None) computes "
                        "relu?(conv(x) + bias + residual) on NCHW float32, into out when given (a C-contiguous "
-                       "float32 array of the output shape, not overlapping x or residual).")
+                       "float32 array of the output shape, not overlapping x or residual), then the activation "
+                       "(kind, alpha, beta) of cnnengine._C.activation when given.")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
                          const py::object& padding, const py::object& dilation, int64_t groups,
                          const std::string& algorithm) {
@@ -86,17 +91,23 @@ void register_conv(py::module_& m) {
         .def(
             "forward",
             [](const Conv2d& conv, const py::object& x_obj, const py::object& residual_obj, bool relu,
-               const py::object& out) {
+               const py::object& out, const py::object& activation_obj) {
                 const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
                 const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
+                std::optional<Activation> act;
+                if (!activation_obj.is_none()) {
+                    const auto [kind, alpha, beta] = activation_obj.cast<std::tuple<std::string, double, double>>();
+                    act = make_activation(kind, alpha, beta);
+                }
                 FloatArray y = prepare_output(conv.params(), x, residual, out);
                 float* y_data = y.mutable_data();
                 py::gil_scoped_release release;
                 conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu);
+                if (act) activation(*act, y_data, y_data, y.size());  // on the output while it is in cache
                 return y;
             },
             py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false, py::kw_only(),
-            py::arg("out") = py::none());
+            py::arg("out") = py::none(), py::arg("activation") = py::none());
 
     m.def(
         "conv2d_ref",

@@ -12,6 +12,7 @@
 #include "bindings/enum_names.h"
 #include "bindings/families.h"
 #include "bindings/out_arg.h"
+#include "bindings/activation_arg.h"
 #include "elementwise/activation.h"
 #include "elementwise/broadcast_binary.h"
 
@@ -21,17 +22,6 @@ namespace {
 
 std::vector<int64_t> shape_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
 
-Activation make_activation(const std::string& name, double alpha, double beta) {
-    const ActivationKind kind = enum_from_name<ActivationKind>(
-        name,
-        {{"leaky_relu", ActivationKind::leaky_relu}, {"sigmoid", ActivationKind::sigmoid},
-         {"hard_sigmoid", ActivationKind::hard_sigmoid}, {"hard_swish", ActivationKind::hard_swish},
-         {"tanh", ActivationKind::tanh}, {"clip", ActivationKind::clip}},
-        "activation kind");
-    require(!std::isnan(alpha) && !std::isnan(beta), "activation " + name + ": alpha and beta must not be NaN");
-    require(kind != ActivationKind::clip || alpha <= beta, "activation clip: min must be <= max");
-    return Activation{kind, static_cast<float>(alpha), static_cast<float>(beta)};
-}
 
 using ActivationKernel = void (*)(const Activation&, const float*, float*, int64_t);
 
@@ -73,6 +63,18 @@ FloatArray run_binary(const py::object& a_obj, const py::object& b_obj, const st
 }
 
 }  // namespace
+
+Activation make_activation(const std::string& name, double alpha, double beta) {
+    const ActivationKind kind = enum_from_name<ActivationKind>(
+        name,
+        {{"leaky_relu", ActivationKind::leaky_relu}, {"sigmoid", ActivationKind::sigmoid},
+         {"hard_sigmoid", ActivationKind::hard_sigmoid}, {"hard_swish", ActivationKind::hard_swish},
+         {"tanh", ActivationKind::tanh}, {"clip", ActivationKind::clip}},
+        "activation kind");
+    require(!std::isnan(alpha) && !std::isnan(beta), "activation " + name + ": alpha and beta must not be NaN");
+    require(kind != ActivationKind::clip || alpha <= beta, "activation clip: min must be <= max");
+    return Activation{kind, static_cast<float>(alpha), static_cast<float>(beta)};
+}
 
 void register_pointwise(py::module_& m) {
     const auto activation_args = [&](const char* name, bool with_out, auto entry, const char* doc) {

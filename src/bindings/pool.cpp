@@ -1,6 +1,6 @@
 // Pooling bindings: max_pool2d, avg_pool2d, adaptive_avg_pool2d (NCHW float32, PyTorch's
 // signatures and output shapes) and their *_ref twins. Window parameters accept an int or an
-// (h, w) pair (bindings/int_args.h); the C++ side (pool/pool2d_shape.cpp) checks their values.
+// (h, w) pair, padding also (top, left, bottom, right) (bindings/int_args.h); the C++ side (pool/pool2d_shape.cpp) checks their values.
 // The optimized kernels take out= (bindings/out_arg.h), which must not overlap the input: output
 // planes are written while input planes are still being read. Kernels: src/pool/.
 #include <pybind11/numpy.h>
@@ -46,7 +46,8 @@ Pool2dParams window_params(const std::string& op, const py::object& kernel_size,
     set_pair(p.kernel_h, p.kernel_w, int_pair(kernel_size, op + ": kernel_size"));
     set_pair(p.stride_h, p.stride_w,
              stride.is_none() ? std::array<int64_t, 2>{p.kernel_h, p.kernel_w} : int_pair(stride, op + ": stride"));
-    set_pair(p.pad_h, p.pad_w, int_pair(padding, op + ": padding"));
+    const auto pad = padding_quad(padding, op + ": padding");
+    p.pad_top = pad[0], p.pad_left = pad[1], p.pad_bottom = pad[2], p.pad_right = pad[3];
     p.ceil_mode = ceil_mode;
     return p;
 }

@@ -84,9 +84,11 @@ Pool2dParams pool_params(const std::string& op, const py::object& kernel_size, c
     Pool2dParams p;
     const auto k = int_pair(kernel_size, op + ": kernel_size");
     const auto s = stride.is_none() ? k : int_pair(stride, op + ": stride");
-    const auto pad = int_pair(padding, op + ": padding"), d = int_pair(dilation, op + ": dilation");
+    const auto pad = padding_quad(padding, op + ": padding");
+    const auto d = int_pair(dilation, op + ": dilation");
     p.kernel_h = k[0], p.kernel_w = k[1], p.stride_h = s[0], p.stride_w = s[1];
-    p.pad_h = pad[0], p.pad_w = pad[1], p.dilation_h = d[0], p.dilation_w = d[1];
+    p.pad_top = pad[0], p.pad_left = pad[1], p.pad_bottom = pad[2], p.pad_right = pad[3];
+    p.dilation_h = d[0], p.dilation_w = d[1];
     p.ceil_mode = ceil_mode;
     return p;
 }

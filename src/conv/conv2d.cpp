@@ -4,6 +4,7 @@
 
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
+#include "conv/direct_conv2d_wide.h"
 #include "conv/im2col_packer.h"
 #include "gemm/sgemm_driver.h"
 
@@ -14,6 +15,7 @@ const char* conv_algorithm_name(ConvAlgorithm algorithm) {
         case ConvAlgorithm::gemm_1x1: return "gemm_1x1";
         case ConvAlgorithm::gemm_im2col: return "gemm_im2col";
         case ConvAlgorithm::depthwise_direct: return "depthwise_direct";
+        case ConvAlgorithm::direct_wide: return "direct_wide";
         case ConvAlgorithm::winograd_f23: return "winograd_f23";
         case ConvAlgorithm::winograd_f43: return "winograd_f43";
         case ConvAlgorithm::winograd_f63: return "winograd_f63";
@@ -38,20 +40,23 @@ int winograd_tile(ConvAlgorithm algorithm) {
 
 ConvAlgorithm resolve_conv_algorithm(const Conv2dParams& p, const std::string& request) {
     const ConvAlgorithm gemm = p.is_pointwise() ? ConvAlgorithm::gemm_1x1 : ConvAlgorithm::gemm_im2col;
-    if (request == "default") return is_depthwise(p) ? ConvAlgorithm::depthwise_direct : gemm;
+    if (request == "default")
+        return is_depthwise(p) ? ConvAlgorithm::depthwise_direct : prefers_direct_wide(p) ? ConvAlgorithm::direct_wide : gemm;
     if (request == "gemm") return gemm;
     for (ConvAlgorithm a : {ConvAlgorithm::gemm_1x1, ConvAlgorithm::gemm_im2col, ConvAlgorithm::depthwise_direct,
-                            ConvAlgorithm::winograd_f23, ConvAlgorithm::winograd_f43, ConvAlgorithm::winograd_f63}) {
+                            ConvAlgorithm::winograd_f23, ConvAlgorithm::winograd_f43, ConvAlgorithm::winograd_f63,
+                            ConvAlgorithm::direct_wide}) {
         if (request != conv_algorithm_name(a)) continue;
         const bool fits = a == ConvAlgorithm::gemm_im2col || (a == ConvAlgorithm::gemm_1x1 && p.is_pointwise()) ||
                           (a == ConvAlgorithm::depthwise_direct && is_depthwise(p)) ||
-                          (winograd_tile(a) != 0 && winograd_applicable(p));
+                          (winograd_tile(a) != 0 && winograd_applicable(p)) ||
+                          (a == ConvAlgorithm::direct_wide && fits_direct_wide(p));
         if (!fits) throw std::invalid_argument("conv algorithm '" + request + "' does not apply to this layer's shape");
         return a;
     }
     throw std::invalid_argument("unknown conv algorithm '" + request +
                                 "' (known: default, gemm, gemm_1x1, gemm_im2col, depthwise_direct, winograd_f23, "
-                                "winograd_f43, winograd_f63)");
+                                "winograd_f43, winograd_f63, direct_wide)");
 }
 
 Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bias, ConvAlgorithm algorithm)
@@ -59,7 +64,7 @@ Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bia
     params_.validate();
     const int64_t weight_count = params_.out_channels * params_.depth();
     if (bias) bias_.assign(bias, bias + params_.out_channels);
-    if (algorithm_ == ConvAlgorithm::depthwise_direct) {
+    if (algorithm_ == ConvAlgorithm::depthwise_direct || algorithm_ == ConvAlgorithm::direct_wide) {
         weight_.assign(weight, weight + weight_count);
         return;
     }
@@ -77,6 +82,8 @@ void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, 
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     if (algorithm_ == ConvAlgorithm::depthwise_direct)
         depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
+    else if (algorithm_ == ConvAlgorithm::direct_wide)
+        direct_conv2d_wide(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
     else if (winograd_tile(algorithm_) != 0)
         winograd_.forward(x, n, h, w, bias, residual, relu, y);
     else

@@ -4,6 +4,7 @@
 //   gemm_1x1         1x1, stride 1, no padding: B is the input itself (no im2col)
 //   gemm_im2col      any shape: im2col fused into B packing (im2col_packer.h)
 //   depthwise_direct groups == in_channels (depthwise_conv2d.h)
+//   direct_wide      one group, few taps per output, e.g. a 3-channel stem (direct_conv2d_wide.h)
 //   winograd_f23/f43/f63  3x3 stride 1: Winograd F(2,3)/F(4,3)/F(6,3) (conv3x3_winograd.h)
 // GEMM per image and group: C[Cout/g x OH*OW] = W_g[Cout/g x K] * B[K x OH*OW], rows of C are
 // NCHW output planes. Reference: conv2d_ref.
@@ -18,12 +19,14 @@
 
 namespace cnnengine {
 
-enum class ConvAlgorithm { gemm_1x1, gemm_im2col, depthwise_direct, winograd_f23, winograd_f43, winograd_f63 };
+enum class ConvAlgorithm {
+    gemm_1x1, gemm_im2col, depthwise_direct, winograd_f23, winograd_f43, winograd_f63, direct_wide
+};
 
 const char* conv_algorithm_name(ConvAlgorithm algorithm);
 
-// The algorithm a request names for this shape: "default" (depthwise_direct, gemm_1x1 or
-// gemm_im2col by shape), "gemm" (gemm_1x1 or gemm_im2col), or any name conv_algorithm_name gives.
+// The algorithm a request names for this shape: "default" (depthwise_direct, direct_wide, gemm_1x1
+// or gemm_im2col by shape), "gemm" (gemm_1x1 or gemm_im2col), or any name conv_algorithm_name gives.
 // Throws std::invalid_argument for an unknown name or one the shape cannot run.
 ConvAlgorithm resolve_conv_algorithm(const Conv2dParams& params, const std::string& request);
 
@@ -46,7 +49,7 @@ private:
     Conv2dParams params_;
     ConvAlgorithm algorithm_;
     std::vector<PackedA> packed_groups_;  // GEMM paths: one packed weight matrix per group
-    std::vector<float> weight_;           // depthwise path: the weights as given
+    std::vector<float> weight_;           // direct paths: the weights as given
     Conv3x3Winograd winograd_;            // Winograd paths
     std::vector<float> bias_;             // empty when the layer has no bias
 };

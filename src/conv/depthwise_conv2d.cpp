@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/threading.h"
+#include "conv/direct_conv2d_wide.h"
 
 namespace cnnengine {
 
@@ -52,16 +53,18 @@ void filter_plane(const Conv2dParams& p, const float* in, int64_t h, int64_t w, 
 
 void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
                       const float* bias, const float* residual, bool relu, float* y) {
+    if (fits_direct_wide(p)) return direct_conv2d_wide(p, x, n, h, w, weight, bias, residual, relu, y);
     const int64_t oh = p.output_h(h), ow = p.output_w(w);
     const int64_t multiplier = p.out_channels / p.in_channels;
     const int64_t planes = n * p.out_channels;
-    const double macs = static_cast<double>(planes) * oh * ow * p.kernel_h * p.kernel_w;
+    const int64_t taps = p.kernel_h * p.kernel_w;
+    const double macs = static_cast<double>(planes) * oh * ow * taps;
     parallel_for(planes, threads_for(macs, planes), [&](int64_t i) {
         const int64_t b = i / p.out_channels, co = i % p.out_channels;
         const int64_t ci = co / multiplier;
         const float* in = x + (b * p.in_channels + ci) * h * w;
         const int64_t out_offset = i * oh * ow;
-        filter_plane(p, in, h, w, weight + co * p.kernel_h * p.kernel_w, bias ? bias[co] : 0.0f,
+        filter_plane(p, in, h, w, weight + co * taps, bias ? bias[co] : 0.0f,
                      residual ? residual + out_offset : nullptr, relu, y + out_offset, oh, ow);
     });
 }

@@ -1,6 +1,7 @@
 // Direct depthwise convolution (groups == in_channels, any channel multiplier): each output
-// plane is one input plane filtered by one kh x kw kernel. A GEMM with M = 1 would waste the
-// machine, so this walks output rows with a row accumulator that the compiler vectorises.
+// plane is one input plane filtered by one kh x kw kernel (a GEMM with M = 1 would waste the
+// machine). Stride 1 or 2 without dilation runs direct_conv2d_wide.h; other shapes walk output
+// rows with a row accumulator that the compiler vectorises.
 // Layout NCHW, weight [Cout, 1, kh, kw]. Reference: conv2d_ref.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "common/cpu_features.h"
 #include "common/parallel_ranges.h"
 
 namespace cnnengine {
@@ -21,6 +22,14 @@ void apply(const float* x, float* y, int64_t n, F f) {
 }  // namespace
 
 void activation(const Activation& act, const float* x, float* y, int64_t n) {
+#ifdef CNNENGINE_HAVE_AVX2_UNITS
+    if (active_isa() == Isa::avx2_fma && is_clamp_shaped(act.kind)) {
+        parallel_element_ranges(n, [&](int64_t begin, int64_t end) {
+            clamp_activation_avx2_fma(act, x + begin, y + begin, end - begin);
+        });
+        return;
+    }
+#endif
     const float alpha = act.alpha, beta = act.beta;
     switch (act.kind) {
         case ActivationKind::leaky_relu:

@@ -21,7 +21,17 @@ struct Activation {
     float beta = 0.0f;
 };
 
+// Threaded over ranges of x; with AVX2 active, the clamp-shaped kinds run the vector loop below.
 void activation(const Activation& act, const float* x, float* y, int64_t n);
 void activation_ref(const Activation& act, const float* x, float* y, int64_t n);
+
+// leaky_relu, hard_sigmoid, hard_swish and clip: a few compares and products, no exp.
+inline bool is_clamp_shaped(ActivationKind kind) {
+    return kind != ActivationKind::sigmoid && kind != ActivationKind::tanh;
+}
+
+// AVX2 loop of one range for a clamp-shaped kind (same bits as the portable loop). Call only
+// when AVX2/FMA is active.
+void clamp_activation_avx2_fma(const Activation& act, const float* x, float* y, int64_t n);
 
 }  // namespace cnnengine

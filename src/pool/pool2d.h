@@ -9,11 +9,13 @@
 
 namespace cnnengine {
 
-// Window parameters as (h, w) pairs. Padding is implicit: -inf for max, 0 for average.
+// Window parameters as (h, w) pairs. Padding is implicit: -inf for max, 0 for average. It may
+// differ at the two ends of an axis (ONNX pads, TensorFlow SAME): top/left before the input,
+// bottom/right after it.
 struct Pool2dParams {
     int64_t kernel_h = 1, kernel_w = 1;
     int64_t stride_h = 1, stride_w = 1;
-    int64_t pad_h = 0, pad_w = 0;
+    int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
     int64_t dilation_h = 1, dilation_w = 1;  // average pooling requires 1
     bool ceil_mode = false;
     bool count_include_pad = true;  // average pooling only: padding counts in the divisor
@@ -24,13 +26,14 @@ struct Pool2dShape {
     int64_t planes = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
 };
 
-// PyTorch's pooling_output_shape: floor (or ceil) of the window count, and with ceil_mode the
-// last window must start inside the input or the left padding. May be <= 0 (too small).
-int64_t pool2d_output_size(int64_t input, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation,
-                           bool ceil_mode);
+// PyTorch's pooling_output_shape with padding pad_begin + pad_end: floor (or ceil) of the window
+// count, and with ceil_mode the last window must start inside the input or the begin padding.
+// May be <= 0 (too small).
+int64_t pool2d_output_size(int64_t input, int64_t kernel, int64_t stride, int64_t pad_begin, int64_t pad_end,
+                           int64_t dilation, bool ceil_mode);
 
 // Checks `p` for operation `op` ("max_pool2d", "avg_pool2d": kernel, stride, dilation >= 1,
-// 0 <= padding <= kernel / 2, output >= 1 x 1) and returns the shape. Throws
+// 0 <= each padding <= kernel / 2, output >= 1 x 1) and returns the shape. Throws
 // std::invalid_argument naming the operation, the parameter and its value.
 Pool2dShape pool2d_shape(const char* op, int64_t planes, int64_t in_h, int64_t in_w, const Pool2dParams& p);
 

@@ -23,10 +23,10 @@ struct AvgWindow {
 
 AvgWindow avg_window(const Pool2dShape& s, const Pool2dParams& p, int64_t oh, int64_t ow) {
     AvgWindow win;
-    win.h0 = oh * p.stride_h - p.pad_h;
-    win.w0 = ow * p.stride_w - p.pad_w;
-    win.h1 = std::min(win.h0 + p.kernel_h, s.in_h + p.pad_h);
-    win.w1 = std::min(win.w0 + p.kernel_w, s.in_w + p.pad_w);
+    win.h0 = oh * p.stride_h - p.pad_top;
+    win.w0 = ow * p.stride_w - p.pad_left;
+    win.h1 = std::min(win.h0 + p.kernel_h, s.in_h + p.pad_bottom);
+    win.w1 = std::min(win.w0 + p.kernel_w, s.in_w + p.pad_right);
     const int64_t padded_count = (win.h1 - win.h0) * (win.w1 - win.w0);
     win.h0 = std::max<int64_t>(win.h0, 0);
     win.w0 = std::max<int64_t>(win.w0, 0);
@@ -50,10 +50,10 @@ void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const P
                 float best = -INFINITY;
                 int64_t best_at = -1;
                 for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                    const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dilation_h;
+                    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
                     if (ih < 0 || ih >= s.in_h) continue;
                     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                        const int64_t iw = ow * p.stride_w - p.pad_w + kw * p.dilation_w;
+                        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
                         if (iw < 0 || iw >= s.in_w) continue;
                         const float v = in[ih * s.in_w + iw];
                         if (v > best || std::isnan(v) || best_at < 0) {

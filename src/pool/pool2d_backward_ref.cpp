@@ -18,9 +18,9 @@ void max_pool2d_backward_ref(const float* x, const float* dy, float* dx, const P
             for (int64_t ow = 0; ow < s.out_w; ++ow) {
                 int64_t winner = -1;
                 for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                    const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dilation_h;
+                    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
                     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                        const int64_t iw = ow * p.stride_w - p.pad_w + kw * p.dilation_w;
+                        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
                         if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
                         const int64_t at = ih * s.in_w + iw;
                         if (winner < 0 || in[at] > in[winner] || std::isnan(in[at])) winner = at;
@@ -39,14 +39,14 @@ void avg_pool2d_backward_ref(const float* dy, float* dx, const Pool2dShape& s, c
             for (int64_t iw = 0; iw < s.in_w; ++iw) {
                 double sum = 0.0;
                 for (int64_t oh = 0; oh < s.out_h; ++oh) {
-                    const int64_t top = oh * p.stride_h - p.pad_h;
+                    const int64_t top = oh * p.stride_h - p.pad_top;
                     if (ih < top || ih >= top + p.kernel_h) continue;
                     for (int64_t ow = 0; ow < s.out_w; ++ow) {
-                        const int64_t left = ow * p.stride_w - p.pad_w;
+                        const int64_t left = ow * p.stride_w - p.pad_left;
                         if (iw < left || iw >= left + p.kernel_w) continue;
-                        // Divisor: the window inside input + padding, or inside the input alone.
-                        const int64_t bottom = std::min(top + p.kernel_h, s.in_h + p.pad_h);
-                        const int64_t right = std::min(left + p.kernel_w, s.in_w + p.pad_w);
+                        // Divisor: the window inside input + end padding, or inside the input alone.
+                        const int64_t bottom = std::min(top + p.kernel_h, s.in_h + p.pad_bottom);
+                        const int64_t right = std::min(left + p.kernel_w, s.in_w + p.pad_right);
                         const int64_t count = p.count_include_pad
                                                   ? (bottom - top) * (right - left)
                                                   : (std::min(bottom, s.in_h) - std::max<int64_t>(top, 0)) *

@@ -16,10 +16,10 @@ void max_pool2d_ref(const float* x, float* y, const Pool2dShape& s, const Pool2d
             for (int64_t ow = 0; ow < s.out_w; ++ow) {
                 float best = -std::numeric_limits<float>::infinity();
                 for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                    const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dilation_h;
+                    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
                     if (ih < 0 || ih >= s.in_h) continue;
                     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                        const int64_t iw = ow * p.stride_w - p.pad_w + kw * p.dilation_w;
+                        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
                         if (iw < 0 || iw >= s.in_w) continue;
                         const float v = in[ih * s.in_w + iw];
                         if (v > best || std::isnan(v)) best = v;  // NaN propagates, as in PyTorch
@@ -36,10 +36,10 @@ void avg_pool2d_ref(const float* x, float* y, const Pool2dShape& s, const Pool2d
         const float* in = x + plane * s.in_h * s.in_w;
         for (int64_t oh = 0; oh < s.out_h; ++oh) {
             for (int64_t ow = 0; ow < s.out_w; ++ow) {
-                // PyTorch: clip the window to input + padding, count it, then clip it to the input.
-                int64_t h0 = oh * p.stride_h - p.pad_h, w0 = ow * p.stride_w - p.pad_w;
-                int64_t h1 = std::min(h0 + p.kernel_h, s.in_h + p.pad_h);
-                int64_t w1 = std::min(w0 + p.kernel_w, s.in_w + p.pad_w);
+                // PyTorch: clip the window to input + end padding, count it, then clip it to the input.
+                int64_t h0 = oh * p.stride_h - p.pad_top, w0 = ow * p.stride_w - p.pad_left;
+                int64_t h1 = std::min(h0 + p.kernel_h, s.in_h + p.pad_bottom);
+                int64_t w1 = std::min(w0 + p.kernel_w, s.in_w + p.pad_right);
                 const int64_t padded_count = (h1 - h0) * (w1 - w0);
                 h0 = std::max<int64_t>(h0, 0);
                 w0 = std::max<int64_t>(w0, 0);

@@ -68,7 +68,7 @@ void combine_columns(const float* __restrict row, float* __restrict out, int64_t
 template <class Op, class Finish>
 void pool_planes(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p, int64_t first,
                  int64_t end, Finish&& finish) {
-    const int64_t padded_w = s.in_w + 2 * p.pad_w;
+    const int64_t padded_w = p.pad_left + s.in_w + p.pad_right;
     std::vector<float> buffer(static_cast<size_t>(padded_w), Op::identity());
     std::vector<const float*> rows(static_cast<size_t>(p.kernel_h));
     float* padded = buffer.data();
@@ -81,10 +81,10 @@ void pool_planes(const float* x, float* y, const Pool2dShape& s, const Pool2dPar
         for (int64_t oh = 0; oh < s.out_h; ++oh, out += s.out_w) {
             int64_t n = 0;
             for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                const int64_t ih = oh * p.stride_h - p.pad_h + kh * p.dilation_h;
+                const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
                 if (ih >= 0 && ih < s.in_h) rows[n++] = in + ih * s.in_w;
             }
-            combine_rows<Op>(rows.data(), n, s.in_w, padded + p.pad_w);
+            combine_rows<Op>(rows.data(), n, s.in_w, padded + p.pad_left);
             if (p.stride_w == 1)
                 combine_columns<Op, 1>(padded, out, full_w, p.kernel_w, p.dilation_w, 1);
             else if (p.stride_w == 2)

@@ -8,8 +8,8 @@ from cnnengine import GraphBuilder, GraphError, Model, conv_algorithm, load
 
 
 def small_net(seed=0):
-    """3x3 convs on 20x20 (F(4,3) by the table), on 10x10 (F(2,3)), a thin first layer (GEMM), and
-    a strided 3x3 (GEMM only)."""
+    """3x3 convs on 20x20 (F(4,3) by the table), on 10x10 (F(2,3)), a thin first layer (direct: 27
+    taps), and a strided 3x3 (GEMM only)."""
     b = GraphBuilder("net", input_shape=(3, 20, 20), seed=seed)
     x = b.relu(b.conv2d(b.input, 16, 3, padding=1, name="stem"))
     x = b.relu(b.conv2d(x, 32, 3, padding=1, name="wide"))
@@ -36,7 +36,7 @@ def test_heuristic_table_is_the_default():
     model = Model(small_net())
     assert chosen(model) == {"stem": "default", "wide": "winograd_f43", "down": "default", "small": "winograd_f23"}
     assert {source for _, source in model.conv_algorithms.values()} == {"heuristic"}
-    assert sorted(kernel_algorithms(model).values()) == ["gemm_im2col", "gemm_im2col", "winograd_f23",
+    assert sorted(kernel_algorithms(model).values()) == ["direct_wide", "gemm_im2col", "winograd_f23",
                                                          "winograd_f43"]
     summary = model.summary()
     assert "winograd_f43" in summary and "winograd_f23" in summary

@@ -12,7 +12,7 @@ from cnnengine import _C
 # (batch, cin, h, w, cout, kernel, stride, padding, dilation, groups, algorithm)
 CASES = [
     # LeNet-5: 5x5 on 28x28 (padding 2) and 14x14
-    (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "gemm_im2col"),
+    (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "direct_wide"),  # 25 taps: direct (direct_conv2d_wide.h)
     (1, 6, 14, 14, 16, 5, 1, 0, 1, 1, "gemm_im2col"),
     # AlexNet (torchvision): 11x11 stride 4 pad 2, then 5x5 pad 2, 3x3 pad 1
     (1, 3, 63, 63, 16, 11, 4, 2, 1, 1, "gemm_im2col"),
@@ -21,7 +21,7 @@ CASES = [
     (2, 6, 13, 13, 8, 3, 1, 1, 1, 2, "gemm_im2col"),
     (1, 8, 9, 9, 12, 5, 1, 2, 1, 2, "gemm_im2col"),
     # VGG: 3x3 pad 1
-    (1, 3, 32, 32, 16, 3, 1, 1, 1, 1, "gemm_im2col"),
+    (1, 3, 32, 32, 16, 3, 1, 1, 1, 1, "direct_wide"),
     (3, 16, 7, 7, 32, 3, 1, 1, 1, 1, "gemm_im2col"),
     # GoogLeNet / ResNet stem: 7x7 stride 2 pad 3; 1x1 branches
     (1, 3, 35, 35, 16, 7, 2, 3, 1, 1, "gemm_im2col"),
@@ -40,6 +40,10 @@ CASES = [
     (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
     (1, 7, 12, 12, 7, 3, 2, (0, 1, 1, 0), 2, 7, "depthwise_direct"),
     (1, 12, 6, 6, 12, 3, 1, 1, 1, 4, "gemm_im2col"),
+    # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
+    (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
+    (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
+    (1, 2, 9, 9, 5, (3, 5), 1, (1, 2, 1, 2), 1, 1, "direct_wide"),
 ]
 IDS = [f"n{c[0]}c{c[1]}_{c[2]}x{c[3]}_co{c[4]}_k{c[5]}s{c[6]}p{c[7]}d{c[8]}g{c[9]}" for c in CASES]
 
@@ -88,7 +92,7 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
-@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16)], ids=[IDS[i] for i in (1, 4, 9, 11, 16)])
+@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, -2)])
 def test_fused_residual_and_relu(rng, torch, case):
     x, weight, bias, params, _ = make_case(rng, case)
     conv = _C.Conv2d(weight, bias, **params)
@@ -101,6 +105,94 @@ def test_fused_residual_and_relu(rng, torch, case):
     expected = torch_conv(torch, x, weight, bias, residual=residual, relu=True, **params)
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
     assert (y == 0).any() and (y > 0).any()
+
+
+# Depthwise shapes for the wide-plane kernel (depthwise_wide.h: stride 1 or 2, no dilation):
+# MobileNet's 3x3 / 5x5 at stride 1 and 2, maps from 1x1 to 57x57, odd channel counts, a
+# multiplier of 2, asymmetric and zero padding, and a stride 3 / mixed-stride case that falls back.
+DEPTHWISE_CASES = [
+    (1, 16, 57, 57, 16, 3, 2, 1),  # MobileNet-V3 first block (odd size)
+    (2, 13, 14, 14, 13, 5, 1, 2),
+    (1, 7, 14, 14, 7, 5, 2, 2),
+    (1, 3, 7, 7, 3, 5, 1, 2),
+    (1, 2, 5, 5, 2, 3, 1, 1),
+    (1, 3, 1, 1, 3, 3, 1, 1),
+    (1, 3, 1, 1, 3, 5, 2, 2),
+    (1, 7, 13, 11, 14, 3, 2, (0, 1, 1, 0)),
+    (1, 13, 9, 10, 13, (3, 5), 1, (1, 2, 1, 0)),
+    (1, 7, 12, 9, 7, 3, 1, 0),
+    (1, 3, 10, 10, 3, 3, 3, 1),  # stride 3: the row-loop path
+    (1, 3, 10, 10, 3, 3, (1, 2), 1),  # mixed strides: the row-loop path
+]
+
+
+@pytest.mark.parametrize("case", DEPTHWISE_CASES, ids=str)
+@pytest.mark.parametrize("epilogue", ["plain", "residual_relu"])
+def test_depthwise_matches_reference_and_torch(rng, torch, case, epilogue):
+    n, cin, h, w, cout, kernel, stride, padding = case
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, kernel, stride, padding, 1, cin, ""))
+    conv = _C.Conv2d(weight, bias, **params)
+    assert conv.algorithm == "depthwise_direct"
+    fused = dict(residual=None, relu=False)
+    if epilogue == "residual_relu":
+        fused = dict(residual=rng.standard_normal(conv.forward(x).shape, dtype=np.float32), relu=True)
+    y = conv.forward(x, **fused)
+    ref = _C.conv2d_ref(x, weight, bias, **params, **fused)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params, **fused), rtol=1e-4, atol=1e-5 * scale)
+
+
+@pytest.mark.parametrize("case", [(1, 13, 9, 9, 7, 3, 1, 1), (2, 8, 14, 13, 3, 5, 2, 2), (1, 7, 1, 1, 5, 3, 2, 1)],
+                         ids=str)
+def test_direct_wide_on_request_with_many_taps(rng, torch, case):
+    """direct_wide on layers the default leaves to GEMM (hundreds of taps across channels)."""
+    n, cin, h, w, cout, kernel, stride, padding = case
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, kernel, stride, padding, 1, 1, ""))
+    conv = _C.Conv2d(weight, bias, algorithm="direct_wide", **params)
+    assert conv.algorithm == "direct_wide"
+    y = conv.forward(x)
+    ref = _C.conv2d_ref(x, weight, bias, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, **params), rtol=1e-4, atol=1e-5 * scale)
+
+
+TORCH_ACTIVATIONS = {
+    ("hard_swish", 0.0, 0.0): lambda torch, y: torch.nn.functional.hardswish(y),
+    ("hard_sigmoid", 1 / 6, 0.5): lambda torch, y: torch.nn.functional.hardsigmoid(y),
+    ("clip", 0.0, 6.0): lambda torch, y: torch.nn.functional.relu6(y),
+    ("leaky_relu", 0.1, 0.0): lambda torch, y: torch.nn.functional.leaky_relu(y, 0.1),
+    ("sigmoid", 0.0, 0.0): lambda torch, y: torch.sigmoid(y),
+}
+
+
+@pytest.mark.parametrize("activation", list(TORCH_ACTIVATIONS), ids=lambda a: a[0])
+@pytest.mark.parametrize("case", [DEPTHWISE_CASES[1], DEPTHWISE_CASES[6], CASES[9], CASES[11], CASES[16]],
+                         ids=["dw5x5", "dw_1x1map_s2", "1x1", "1x1_s2", "asymmetric"])
+def test_fused_activation_matches_torch(rng, torch, case, activation):
+    if len(case) == 8:  # a DEPTHWISE_CASES entry
+        n, cin, h, w, cout, kernel, stride, padding = case
+        case = (n, cin, h, w, cout, kernel, stride, padding, 1, cin, "")
+    x, weight, bias, params, _ = make_case(rng, case)
+    x *= 3  # reach both clamps of the hard activations
+    conv = _C.Conv2d(weight, bias, **params)
+    residual = rng.standard_normal(conv.forward(x).shape, dtype=np.float32)
+    y = conv.forward(x, residual=residual, activation=activation)
+    plain = torch.from_numpy(torch_conv(torch, x, weight, bias, residual=residual, **params))
+    expected = TORCH_ACTIVATIONS[activation](torch, plain).numpy()
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * float(np.abs(expected).max()))
+    ref = _C.activation_ref(_C.conv2d_ref(x, weight, bias, residual=residual, **params), *activation)
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-5 * float(np.abs(ref).max()))
+
+
+def test_fused_activation_rejects_bad_arguments(rng):
+    conv = _C.Conv2d(np.ones((2, 1, 3, 3), np.float32), groups=2)
+    x = np.ones((1, 2, 5, 5), np.float32)
+    with pytest.raises(ValueError, match="activation kind"):
+        conv.forward(x, activation=("swish", 0.0, 0.0))
+    with pytest.raises(ValueError, match="min must be <= max"):
+        conv.forward(x, activation=("clip", 6.0, 0.0))
 
 
 def test_no_bias_and_reuse_across_input_sizes(rng):

@@ -6,6 +6,7 @@ import pytest
 
 from cnnengine import _C
 from gradcheck import assert_matches_finite_differences
+from torch_pools import asymmetric_pool
 
 TOL = dict(rtol=1e-4, atol=1e-5)
 
@@ -77,6 +78,33 @@ def test_avg_pool_backward(shape, kw, rng, torch):
     dx = _C.avg_pool2d_backward(dy, x.shape, **kw)
     np.testing.assert_allclose(dx, _C.avg_pool2d_backward_ref(dy, x.shape, **kw), **TOL)
     fn = lambda t: torch.nn.functional.avg_pool2d(t, **kw)  # noqa: E731
+    np.testing.assert_allclose(dx, torch_grads(torch, fn, dy, x)[0], **TOL)
+    assert_matches_finite_differences(dx, float64_loss(torch, fn, dy), x, rng)
+
+
+ASYMMETRIC_CASES = [  # padding (top, left, bottom, right), as ONNX pads allow
+    ((1, 3, 7, 7), dict(kernel_size=7, stride=1, padding=(0, 0, 1, 1))),  # Inception-v1 pool5
+    ((2, 2, 9, 8), dict(kernel_size=3, stride=2, padding=(1, 0, 0, 1))),
+    ((1, 3, 8, 8), dict(kernel_size=(2, 3), stride=(3, 1), padding=(1, 1, 0, 0), ceil_mode=True)),
+]
+
+
+@pytest.mark.parametrize("shape,kw", ASYMMETRIC_CASES)
+@pytest.mark.parametrize("name,extra", [("max_pool2d", {}), ("avg_pool2d", dict(count_include_pad=True)),
+                                        ("avg_pool2d", dict(count_include_pad=False))], ids=["max", "avg-pad", "avg"])
+def test_pool_backward_with_asymmetric_padding(shape, kw, name, extra, rng, torch):
+    kw = dict(kw, **extra)
+    x = rng.permutation(np.prod(shape)).reshape(shape).astype(np.float32) / 7  # distinct values: one max
+    if name == "max_pool2d":
+        y, indices = _C.max_pool2d_train(x, **kw)
+        dy = rng.standard_normal(y.shape).astype(np.float32)
+        dx = _C.max_pool2d_backward(dy, indices, x.shape)
+        np.testing.assert_allclose(dx, _C.max_pool2d_backward_ref(x, dy, **kw), **TOL)
+    else:
+        dy = rng.standard_normal(_C.avg_pool2d(x, **kw).shape).astype(np.float32)
+        dx = _C.avg_pool2d_backward(dy, x.shape, **kw)
+        np.testing.assert_allclose(dx, _C.avg_pool2d_backward_ref(dy, x.shape, **kw), **TOL)
+    fn = lambda t: asymmetric_pool(torch, name, t, **kw)  # noqa: E731
     np.testing.assert_allclose(dx, torch_grads(torch, fn, dy, x)[0], **TOL)
     assert_matches_finite_differences(dx, float64_loss(torch, fn, dy), x, rng)
 

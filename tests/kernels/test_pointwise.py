@@ -41,6 +41,15 @@ def test_activation_in_place_and_nan(kind, alpha, beta):
     np.testing.assert_allclose(x, expected, rtol=1e-6, equal_nan=True)
 
 
+@pytest.mark.parametrize("kind,alpha,beta", ACTIVATIONS)
+def test_activation_nan_inside_vector_blocks(kind, alpha, beta):
+    x = np.linspace(-9, 9, 37, dtype=np.float32)
+    x[[3, 16, 36]] = np.nan
+    y = _C.activation(x, kind, alpha, beta)
+    np.testing.assert_allclose(y, _C.activation_ref(x, kind, alpha, beta), rtol=1e-6, atol=1e-7, equal_nan=True)
+    assert np.isnan(y[[3, 16, 36]]).all()
+
+
 def test_activation_rejects_bad_arguments():
     x = np.ones((2, 3), np.float32)
     with pytest.raises(ValueError, match="activation kind must be one of"):

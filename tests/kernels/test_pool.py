@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from cnnengine import _C
+from torch_pools import asymmetric_pool
 
 MAX_TOL = dict(rtol=0, atol=1e-6)
 AVG_TOL = dict(rtol=1e-5, atol=1e-6)
@@ -131,6 +132,36 @@ def test_global_average_of_large_offset_values(torch, rng):
     np.testing.assert_allclose(got, x.astype(np.float64).mean(axis=(2, 3), keepdims=True), rtol=1e-6)
 
 
+# Padding (top, left, bottom, right) that differs at the two ends of an axis (ONNX pads).
+ASYMMETRIC_CASES = [
+    ((1, 3, 7, 7), dict(kernel_size=7, stride=1, padding=(0, 0, 1, 1))),  # Inception-v1 pool5 (ONNX)
+    ((2, 7, 13, 9), dict(kernel_size=3, stride=2, padding=(1, 0, 0, 1))),
+    ((1, 13, 13, 13), dict(kernel_size=(3, 5), stride=(1, 2), padding=(0, 2, 1, 0))),
+    ((1, 1, 5, 6), dict(kernel_size=2, stride=2, padding=(0, 0, 1, 1))),
+    ((1, 3, 1, 1), dict(kernel_size=2, stride=1, padding=(1, 0, 0, 1))),
+    ((1, 7, 12, 12), dict(kernel_size=3, stride=3, padding=(1, 1, 0, 0), ceil_mode=True)),
+    ((1, 3, 11, 10), dict(kernel_size=5, stride=3, padding=(2, 1, 0, 2))),  # runtime stride path
+]
+
+
+@pytest.mark.parametrize("name,tol,extra", [("max_pool2d", MAX_TOL, {}),
+                                            ("avg_pool2d", AVG_TOL, dict(count_include_pad=True)),
+                                            ("avg_pool2d", AVG_TOL, dict(count_include_pad=False))],
+                         ids=["max", "avg-count-pad", "avg"])
+@pytest.mark.parametrize("case", ASYMMETRIC_CASES, ids=case_id)
+def test_asymmetric_padding(torch, rng, name, tol, extra, case):
+    shape, params = case
+    kwargs = dict(params, **extra)
+    x = random_input(rng, shape)
+    got = getattr(_C, name)(x, **kwargs)
+    ref = getattr(_C, name + "_ref")(x, **kwargs)
+    want = asymmetric_pool(torch, name, torch.from_numpy(x), **kwargs).numpy()
+    assert got.shape == ref.shape == want.shape
+    np.testing.assert_allclose(ref, want, **tol)
+    np.testing.assert_allclose(got, want, **tol)
+    np.testing.assert_allclose(got, ref, **tol)
+
+
 def test_positional_arguments_and_pairs(torch, rng):
     x = random_input(rng, (1, 3, 9, 9))
     got = _C.max_pool2d(x, (3, 3), (2, 2), (1, 1), (1, 1), True)
@@ -193,12 +224,18 @@ def test_bad_input(name, params, x, error, message):
         (dict(kernel_size=2, stride=(1, 2**40)), ValueError, r"stride must be .*got \(1, 1099511627776\)"),
         (dict(kernel_size=2, padding=-1), ValueError, r"padding must be in \[0, 2147483647\], got \(-1, -1\)"),
         (dict(kernel_size=3, padding=(0, 2)), ValueError,
-         r"padding must be at most half of kernel_size, got padding \(0, 2\) and kernel_size \(3, 3\)"),
+         r"padding must be at most half of kernel_size, got padding \(0, 2, 0, 2\) and kernel_size \(3, 3\)"),
+        (dict(kernel_size=3, padding=(0, 0, 2, 0)), ValueError,
+         r"padding must be at most half of kernel_size, got padding \(0, 0, 2, 0\) and kernel_size \(3, 3\)"),
+        (dict(kernel_size=3, padding=(0, 0, 0, -1)), ValueError,
+         r"padding must be in \[0, 2147483647\], got \(0, -1\)"),
+        (dict(kernel_size=3, padding=(1, 1, 1)), ValueError,
+         r"padding must be an int, \(h, w\) or \(top, left, bottom, right\), got \(1, 1, 1\)"),
         (dict(kernel_size=5), ValueError, r"output size is too small: input \(4, 4\) .*gives \(0, 0\)"),
         (dict(kernel_size=(1, 2, 3)), ValueError, r"kernel_size must be an int or a pair of ints, got \(1, 2, 3\)"),
         (dict(kernel_size=2, stride=[1, 2, 3]), ValueError, r"stride must be an int or a pair of ints, got \[1, 2, 3\]"),
         (dict(kernel_size=2.5), ValueError, r"kernel_size must be an int or a pair of ints, got 2.5"),
-        (dict(kernel_size=2, padding=(0, "1")), ValueError, r"padding must be an int or a pair of ints"),
+        (dict(kernel_size=2, padding=(0, "1")), ValueError, r"padding must be an int, \(h, w\) or"),
     ],
 )
 def test_bad_window_parameters(name, params, error, message):

@@ -62,12 +62,50 @@ def test_binary_squeeze_excitation_gate(onnx, ort, rng, op):
     check(onnx, ort, rng, nodes, (6, 5, 5), [("w", randn(rng, 6, 6, 1, 1))])
 
 
+def test_mobilenet_v3_squeeze_excitation_block(onnx, ort, rng):
+    """Global pool -> 1x1 conv + ReLU -> 1x1 conv + HardSigmoid -> channel multiply: the convs see
+    a 1x1 map and run as matrix-vector products (PointwiseConv), with their activations fused."""
+    nodes = [node(onnx, "GlobalAveragePool", ["x"], ["p"]), node(onnx, "Conv", ["p", "w1", "b1"], ["c1"]),
+             node(onnx, "Relu", ["c1"], ["r"]), node(onnx, "Conv", ["r", "w2", "b2"], ["c2"]),
+             node(onnx, "HardSigmoid", ["c2"], ["s"], alpha=1 / 6), node(onnx, "Mul", ["x", "s"])]
+    inits = [("w1", randn(rng, 3, 12, 1, 1)), ("b1", randn(rng, 3)), ("w2", randn(rng, 12, 3, 1, 1)),
+             ("b2", randn(rng, 12))]
+    model = check(onnx, ort, rng, nodes, (12, 5, 5), inits, scale=3)
+    assert [(n.op, n.attrs.get("relu"), n.attrs.get("activation", [None])[0]) for n in model._plan.nodes] == \
+        [("adaptive_avg_pool2d", None, None), ("conv2d", True, None), ("conv2d", None, "hard_sigmoid"),
+         ("binary", None, None)]
+    assert all(kernel.linear is not None for _, _, kernel in model._plan.steps[1:3])  # the 1x1-map path ran
+
+
+def test_pointwise_conv_on_larger_maps_after_a_1x1_input(onnx, ort, rng):
+    """One 1x1 conv kernel serving a 1x1 map (matrix-vector path) and then a 4x4 map (GEMM)."""
+    nodes = [node(onnx, "Conv", ["x", "w"], ["c"]), node(onnx, "HardSwish", ["c"])]
+    model = make_model(onnx, nodes, ("N", 6, "H", "W"), initializers=[("w", randn(rng, 5, 6, 1, 1))])
+    data = model.SerializeToString()
+    ours = Model(import_onnx(data))
+    for shape in [(1, 6, 1, 1), (2, 6, 4, 4), (3, 6, 1, 1)]:
+        x = (rng.standard_normal(shape) * 3).astype(np.float32)
+        assert_matches_ort(ours, x, run_ort(ort, data, x))
+
+
 def test_same_shape_add_becomes_a_fusable_residual(onnx, ort, rng):
     nodes = [node(onnx, "Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), node(onnx, "Add", ["c", "x"], ["s"]),
              node(onnx, "Relu", ["s"])]
     model = check(onnx, ort, rng, nodes, (4, 6, 6), [("w", randn(rng, 4, 4, 3, 3))])
     assert [(n.op, n.attrs.get("residual"), n.attrs.get("relu")) for n in model._plan.nodes] == \
         [("conv2d", True, True)]
+
+
+@pytest.mark.parametrize("act", [("HardSwish", {}), ("HardSigmoid", {"alpha": 0.2, "beta": 0.5}),
+                                 ("Clip", {"min": 0.0, "max": 6.0})], ids=lambda a: a[0])
+def test_conv_activation_is_fused(onnx, ort, rng, act):
+    """MobileNet-V3's conv -> HardSwish / HardSigmoid, MobileNet-V2's ReLU6: one conv step."""
+    op, attrs = act
+    nodes = [node(onnx, "Conv", ["x", "w"], ["c"], group=4, pads=[1, 1, 1, 1]), node(onnx, op, ["c"], **attrs)]
+    model = check(onnx, ort, rng, nodes, (4, 7, 7), [("w", randn(rng, 4, 1, 3, 3))], opset=9 if op == "Clip" else 17,
+                  scale=4)
+    assert [(n.op, n.attrs.get("activation", [None])[0]) for n in model._plan.nodes] == \
+        [("conv2d", {"HardSwish": "hard_swish", "HardSigmoid": "hard_sigmoid", "Clip": "clip"}[op])]
 
 
 def test_sum_of_three(onnx, ort, rng):
@@ -107,11 +145,24 @@ def test_conv_transpose(onnx, ort, rng, attrs):
     ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
     ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
     ("MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 1, 1]}),
+    ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 0, 1]}),
+    ("MaxPool", {"kernel_shape": [3, 2], "strides": [2, 2], "pads": [1, 1, 0, 0], "ceil_mode": 1}),
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [0, 0, 1, 1]}),  # Inception-v1 pool5
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 1, 1, 0], "count_include_pad": 1}),
+    ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 0, 1], "ceil_mode": 1}),
     ("AveragePool", {"kernel_shape": [3, 3], "strides": [1, 1], "pads": [1, 1, 1, 1]}),
     ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "count_include_pad": 1}),
     ("GlobalAveragePool", {}), ("GlobalMaxPool", {})])
 def test_pooling(onnx, ort, rng, op, attrs):
     check(onnx, ort, rng, [node(onnx, op, ["x"], **attrs)], (3, 9, 9))
+
+
+def test_ceil_mode_drops_a_window_that_starts_in_the_end_padding(onnx, ort, rng):
+    """On 6x6, window 4 of 2x2 stride 2 would start in the bottom/right padding: ONNX's shape
+    formula counts it, ONNX Runtime and PyTorch drop it (3x3 output)."""
+    attrs = {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 1, 1], "ceil_mode": 1}
+    model = check(onnx, ort, rng, [node(onnx, "MaxPool", ["x"], **attrs)], (2, 6, 6))
+    assert model.graph.nodes[0].attrs["padding"] == [0, 0, 1, 1]
 
 
 @pytest.mark.parametrize("keepdims", [0, 1])

@@ -102,6 +102,23 @@ def test_a_resnet_the_zoo_lacks_goes_through_fx():
     assert_matches_torch(strided, model, (1, 3, 48, 48))
 
 
+@pytest.mark.parametrize("name", ["mobilenet_v3_small", "mobilenet_v2"])
+def test_mobilenets_go_through_fx_with_fused_activations(name):
+    """Hardswish / Hardsigmoid / ReLU6 and the squeeze-excitation gate (a broadcasting multiply):
+    the plan fuses every activation into its conv, as for the same network imported from ONNX."""
+    torch.manual_seed(0)
+    module = randomize_batch_norm(getattr(torchvision.models, name)(weights=None, num_classes=10)).eval()
+    model = from_torch(module, example_shape=(3, 64, 64))
+    assert model.graph.metadata["source"]["route"] == "fx"
+    assert_matches_torch(module, model, (2, 3, 64, 64))
+    producers = {node.name: node.op for node, _, _ in model._plan.steps}
+    unfused = [(node.op, producers.get(node.inputs[0])) for node, _, _ in model._plan.steps
+               if node.op in ("hard_swish", "hard_sigmoid", "clip")]
+    assert unfused == ([("hard_swish", "linear")] if name == "mobilenet_v3_small" else []), unfused  # classifier
+    assert {kernel.algorithm for node, _, kernel in model._plan.steps if node.op == "conv2d"} == \
+        {"direct_wide", "depthwise_direct", "gemm_1x1"}
+
+
 def test_convert_torchvision_random_init():
     model = convert_torchvision("resnet18", num_classes=10)
     assert model.name == "resnet18" and model.labels is None
