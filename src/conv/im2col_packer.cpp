@@ -22,18 +22,21 @@ struct RowSegment {
 };
 
 // Writes `count` values of input row `row` (stride sw, starting at column ix) to dst, with
-// zeros where the column falls outside [0, w). Runs once per tap and segment: the columns inside
-// the row form one run [lo, hi), found by arithmetic, so no per-element bounds test remains
-// (padded layers such as LeNet's 5x5 pad-2 conv clip most segments).
+// zeros where the column falls outside [0, w). Runs once per tap and segment: no divisions and
+// no library calls on the common stride-1 path.
 inline void copy_row_clipped(const float* row, int64_t ix, int64_t sw, int64_t w, int count, float* dst) {
-    const int64_t lo = ix >= 0 ? 0 : std::min<int64_t>(count, (-ix + sw - 1) / sw);
-    const int64_t hi = ix >= w ? lo : std::max(lo, std::min<int64_t>(count, (w - 1 - ix) / sw + 1));
-    for (int64_t t = 0; t < lo; ++t) dst[t] = 0.0f;
-    if (sw == 1)
-        for (int64_t t = lo; t < hi; ++t) dst[t] = row[ix + t];
-    else
-        for (int64_t t = lo; t < hi; ++t) dst[t] = row[ix + t * sw];
-    for (int64_t t = hi; t < count; ++t) dst[t] = 0.0f;
+    if (ix >= 0 && ix + (count - 1) * sw < w) {  // interior: the common case
+        const float* src = row + ix;
+        if (sw == 1)
+            for (int t = 0; t < count; ++t) dst[t] = src[t];
+        else
+            for (int t = 0; t < count; ++t) dst[t] = src[t * sw];
+        return;
+    }
+    for (int t = 0; t < count; ++t) {
+        const int64_t x = ix + t * sw;
+        dst[t] = x >= 0 && x < w ? row[x] : 0.0f;
+    }
 }
 
 }  // namespace
