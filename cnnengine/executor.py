@@ -8,15 +8,17 @@ shapes it ran, so that a repeated call only patches in the new input arrays and 
 kernels. Arenas above KEEP_ARENA_BYTES are allocated per call instead and freed after it.
 """
 import threading
+from collections import Counter
 from math import prod
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
+from cnnengine import _C
 from cnnengine.graph import Graph
 from cnnengine.layers import get_layer
 from cnnengine.memory_plan import ALIGN, MemoryPlan, plan_memory
-from cnnengine.passes import optimize_for_inference
+from cnnengine.passes import optimize_for_inference, param_value
 
 MAX_CACHED_SHAPES = 8
 KEEP_ARENA_BYTES = 32 << 20
@@ -74,14 +76,30 @@ class BoundRun:
 class Plan:
     """An inference plan: fused nodes with prepared kernels, plus per-shape memory plans."""
 
-    def __init__(self, graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None):
+    def __init__(self, graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None,
+                 params: Optional[Dict[str, np.ndarray]] = None):
+        """params: the graph's parameter arrays when the caller hands them over (Graph.take_params):
+        each is dropped as soon as its last layer is packed, and the heap's freed pages are handed
+        back after each such layer, so that originals, folded copies and packed weights never all
+        exist at once (docs/memory.md). Default: graph.params, left as they are."""
         self.graph = graph
-        nodes, params, self.outputs = optimize_for_inference(graph, conv_algorithms)
+        handed_over = params is not None
+        nodes, params, self.outputs = optimize_for_inference(graph, conv_algorithms, params)
+        uses = Counter(name for node in nodes for name in node.params.values())
+        for name in set(params) - set(uses):  # replaced by folded copies, or pruned
+            del params[name]
         self.steps = []  # (node, layer, kernel or None for views)
         for node in nodes:
             layer = get_layer(node.op)
-            kernel = None if layer.view else layer.prepare(node, {r: params[n] for r, n in node.params.items()})
+            kernel = None if layer.view else layer.prepare(
+                node, {role: param_value(params[name]) for role, name in node.params.items()})
             self.steps.append((node, layer, kernel))
+            for name in node.params.values():
+                uses[name] -= 1
+                if uses[name] == 0:
+                    del params[name]
+            if handed_over and node.params:
+                _C.release_free_heap()
         self.nodes = nodes
         self._memory: Dict[Tuple, Tuple[Dict, MemoryPlan]] = {}
         self._lock = threading.Lock()

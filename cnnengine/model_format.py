@@ -7,6 +7,10 @@
 
 Files are data: loaded with allow_pickle=False, every member's declared size is checked against
 the bytes stored before numpy allocates it, and the graph is validated before anything is packed.
+
+A loaded graph keeps the file as the source of its parameters (Graph.keep_file_source), so that a
+Model may drop the arrays once it has packed them. Reading them again checks that every member
+still has the CRC-32 and size it had (zipfile checks the bytes against the CRC as it reads).
 """
 import json
 import os
@@ -47,13 +51,7 @@ def load_graph(path) -> Graph:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFormatError(f"model file not found: {path}")
-    try:
-        members = read_members(path)
-    except ModelFormatError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
-            NotImplementedError) as error:
-        raise ModelFormatError(f"{path}: not a readable cnnengine model file ({error})") from None
+    members, fingerprint = read_model_file(path)
     for key in RESERVED_KEYS:
         if key not in members:
             raise ModelFormatError(f"{path}: not a cnnengine model file (no '{key}' member)")
@@ -78,13 +76,40 @@ def load_graph(path) -> Graph:
         graph.validate()
     except GraphError as error:
         raise ModelFormatError(f"{path}: {error}") from None
+    graph.keep_file_source(lambda: reload_params(path, fingerprint))
     return graph
 
 
-def read_members(path) -> Dict[str, np.ndarray]:
-    """Every .npy member of the zip, after checking its header against its stored size."""
+def read_model_file(path):
+    """(members, fingerprint) of a model file; ModelFormatError when it is not a readable zip of .npy."""
+    try:
+        return read_members(path)
+    except ModelFormatError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
+            NotImplementedError) as error:
+        raise ModelFormatError(f"{path}: not a readable cnnengine model file ({error})") from None
+
+
+def reload_params(path, fingerprint) -> Dict[str, np.ndarray]:
+    """The parameters of a model file read before, if the file still holds the same members."""
+    try:
+        members, now = read_model_file(path)
+    except ModelFormatError as error:
+        raise ModelFormatError(f"the model's parameters were released after packing and must be read from "
+                               f"{path} again, which failed: {error}") from None
+    if now != fingerprint:
+        raise ModelFormatError(f"{path} changed since the model was loaded from it, so its parameters (released "
+                               "after packing) cannot be read again; load the model again")
+    return {name: value for name, value in members.items() if name not in RESERVED_KEYS}
+
+
+def read_members(path):
+    """Every .npy member of the zip, after checking its header against its stored size, and the
+    fingerprint of the file: {member: (CRC-32, size)}."""
     members = {}
     with zipfile.ZipFile(path) as archive:
+        fingerprint = {info.filename: (info.CRC, info.file_size) for info in archive.infolist()}
         for info in archive.infolist():
             if not info.filename.endswith(".npy"):
                 raise ModelFormatError(f"{path}: unexpected member '{info.filename}'")
@@ -108,7 +133,7 @@ def read_members(path) -> Dict[str, np.ndarray]:
                                            f"{tuple(shape)} but stores only {info.file_size}")
             with archive.open(info) as member:
                 members[name] = np.lib.format.read_array(member, allow_pickle=False)
-    return members
+    return members, fingerprint
 
 
 def decode_json(path, key, value: np.ndarray):
