@@ -70,6 +70,16 @@ class Graph:
         self._params = dict(params)
         self._reload = None
 
+    def __getstate__(self):
+        """Pickled (Ray ships graphs to its actors) with its arrays and without the lock."""
+        state = dict(self.__dict__, _params=self.params, _reload=None)
+        del state["_params_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._params_lock = threading.Lock()
+
     def keep_file_source(self, reload: Callable[[], Dict[str, np.ndarray]]) -> None:
         """Declares that reload() returns these parameters (the model file they were read from)."""
         self._reload = reload

@@ -27,6 +27,7 @@ from cnnengine.graph import Graph
 FORMAT_VERSION = 1
 FORMAT_KEY, GRAPH_KEY, METADATA_KEY = "__format__", "__graph__", "__metadata__"
 RESERVED_KEYS = (FORMAT_KEY, GRAPH_KEY, METADATA_KEY)
+READ_CHUNK_BYTES = 1 << 20
 HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
@@ -120,7 +121,7 @@ def read_members(path):
                 if read_header is None:
                     raise ModelFormatError(f"{path}: member '{name}' has unsupported .npy version {version}")
                 try:
-                    shape, _, dtype = read_header(member)
+                    shape, fortran_order, dtype = read_header(member)
                 except (ValueError, SyntaxError, TypeError, OverflowError, tokenize.TokenError) as error:
                     raise ModelFormatError(f"{path}: member '{name}' has a malformed .npy header ({error})") from None
                 if any(dim < 0 for dim in shape):
@@ -131,9 +132,25 @@ def read_members(path):
                 if declared > info.file_size:
                     raise ModelFormatError(f"{path}: member '{name}' declares {declared} bytes of data "
                                            f"{tuple(shape)} but stores only {info.file_size}")
-            with archive.open(info) as member:
-                members[name] = np.lib.format.read_array(member, allow_pickle=False)
+                members[name] = read_data(member, shape, fortran_order, dtype, f"{path}: member '{name}'")
     return members, fingerprint
+
+
+def read_data(member, shape, fortran_order, dtype, what) -> np.ndarray:
+    """The array whose .npy header was just read from `member`, read on from there in chunks (as
+    numpy's read_array does, without opening the member and parsing its header a second time);
+    zipfile checks the bytes against the member's CRC-32 as they are read."""
+    flat = np.empty(prod(shape), dtype=dtype)
+    target = memoryview(flat).cast("B")
+    position = 0
+    while position < flat.nbytes:
+        chunk = member.read(min(READ_CHUNK_BYTES, flat.nbytes - position))
+        if not chunk:
+            raise ModelFormatError(f"{what} holds {position} bytes of data, its header declares {flat.nbytes}")
+        target[position:position + len(chunk)] = chunk
+        position += len(chunk)
+    member.read()  # to the end: zipfile compares the CRC-32 there
+    return flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
 
 
 def decode_json(path, key, value: np.ndarray):

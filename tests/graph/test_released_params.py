@@ -1,6 +1,7 @@
 """A model loaded from a file keeps only its packed weights (docs/memory.md): the graph's arrays
 are read from the file again when save, training or a new plan needs them. Everything must give
 the results of a model that kept its arrays, and a file changed in between must be refused."""
+import pickle
 import shutil
 
 import numpy as np
@@ -86,3 +87,14 @@ def test_arrays_handed_out_are_kept_and_never_reread(saved, tmp_path):
     copy.unlink()
     model.train().eval()  # a new plan, from the arrays in memory
     np.testing.assert_allclose(model.predict(x), kept.predict(x) + 1.0, rtol=1e-5, atol=1e-5)
+
+
+def test_a_released_graph_pickles_with_its_arrays(saved, tmp_path):
+    """Ray ships graphs to its actors by pickle: the copy must carry the arrays, not the file."""
+    kept, path, x = saved
+    copy = tmp_path / "copy.npz"
+    shutil.copy(path, copy)
+    graph = cnnengine.load(copy).graph
+    shipped = pickle.loads(pickle.dumps(graph))
+    copy.unlink()
+    np.testing.assert_array_equal(cnnengine.Model(shipped).predict(x), kept.predict(x))
