@@ -53,7 +53,8 @@ class BoundRun:
                     tensors[node.name] = layer.view_of(node, tensors[node.inputs[0]], shape)
                 continue
             arguments = [None if name in dynamic else tensors[name] for name in node.inputs]
-            self.patches += [(arguments, position, name) for position, name in enumerate(node.inputs) if name in dynamic]
+            self.patches += [(arguments, position, name) for position, name in enumerate(node.inputs)
+                             if name in dynamic]
             self.calls.append((kernel, arguments, tensors[node.name]))
         self.outputs = [(name, tensors.get(name)) for name in plan.outputs]
 

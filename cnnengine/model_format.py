@@ -149,7 +149,8 @@ def read_data(member, shape, fortran_order, dtype, what) -> np.ndarray:
             raise ModelFormatError(f"{what} holds {position} bytes of data, its header declares {flat.nbytes}")
         target[position:position + len(chunk)] = chunk
         position += len(chunk)
-    member.read()  # to the end: zipfile compares the CRC-32 there
+    while member.read(READ_CHUNK_BYTES):  # to the end (zipfile compares the CRC-32 there)
+        pass
     return flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
 
 
