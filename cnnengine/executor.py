@@ -22,6 +22,9 @@ from cnnengine.passes import optimize_for_inference, param_value
 
 MAX_CACHED_SHAPES = 8
 KEEP_ARENA_BYTES = 32 << 20
+# While handed-over weights are packed, the heap is trimmed whenever this much was dropped: each
+# trim costs ~0.5 ms, and the holes it returns would otherwise add up to the peak (docs/memory.md).
+TRIM_AFTER_BYTES = 4 << 20
 
 
 class BoundRun:
@@ -81,7 +84,7 @@ class Plan:
                  params: Optional[Dict[str, np.ndarray]] = None):
         """params: the graph's parameter arrays when the caller hands them over (Graph.take_params):
         each is dropped as soon as its last layer is packed, and the heap's freed pages are handed
-        back after each such layer, so that originals, folded copies and packed weights never all
+        back every TRIM_AFTER_BYTES, so that originals, folded copies and packed weights never all
         exist at once (docs/memory.md). Default: graph.params, left as they are."""
         self.graph = graph
         handed_over = params is not None
@@ -90,17 +93,21 @@ class Plan:
         for name in set(params) - set(uses):  # replaced by folded copies, or pruned
             del params[name]
         self.steps = []  # (node, layer, kernel or None for views)
+        freed = 0  # bytes dropped since the heap was last trimmed
         for node in nodes:
             layer = get_layer(node.op)
-            kernel = None if layer.view else layer.prepare(
-                node, {role: param_value(params[name]) for role, name in node.params.items()})
+            arrays = {role: param_value(params[name]) for role, name in node.params.items()}
+            kernel = None if layer.view else layer.prepare(node, arrays)
             self.steps.append((node, layer, kernel))
-            for name in node.params.values():
+            for role, name in node.params.items():
                 uses[name] -= 1
                 if uses[name] == 0:
                     del params[name]
-            if handed_over and node.params:
+                    freed += arrays[role].nbytes
+            del arrays
+            if handed_over and (freed >= TRIM_AFTER_BYTES or node is nodes[-1] and freed):
                 _C.release_free_heap()
+                freed = 0
         self.nodes = nodes
         self._memory: Dict[Tuple, Tuple[Dict, MemoryPlan]] = {}
         self._lock = threading.Lock()
