@@ -39,7 +39,7 @@ void register_runtime(py::module_& m) {
 #endif
         },
         "Hands the malloc heap's free pages back to the system (glibc; elsewhere nothing): called "
-        "while a model is prepared, after each layer whose file arrays and folded weights were freed.");
+        "while a model is prepared, as the file's arrays and the folded weights are freed.");
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
