@@ -3,9 +3,14 @@ node, parameters under their PyTorch state_dict names, and the model's metadata.
 
 Shapes are full NCHW (or N x F) tuples; graph inputs declare per-sample shapes where None means
 "any size" (the batch is always free).
+
+A graph read from a model file may drop its parameter arrays once a Model has packed them
+(take_params): `params` then reads them from the file again on first access (checking that the
+file still holds the same bytes) and keeps them from then on.
 """
+import threading
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -46,8 +51,49 @@ class Graph:
         self.nodes = list(nodes)
         self.outputs = list(outputs)
         self.training_outputs = list(training_outputs)
-        self.params = dict(params)
+        self.params = params
         self.metadata = dict(metadata or {})
+        self._reload: Optional[Callable[[], Dict[str, np.ndarray]]] = None
+        self._params_lock = threading.Lock()
+
+    @property
+    def params(self) -> Dict[str, np.ndarray]:
+        """Parameter name -> array (read from the model file again if take_params dropped them)."""
+        with self._params_lock:
+            if self._params is None:
+                self._params = self._reload()
+            self._reload = None  # handed out: the arrays may change, so the file no longer stands for them
+            return self._params
+
+    @params.setter
+    def params(self, params: Dict[str, np.ndarray]) -> None:
+        self._params = dict(params)
+        self._reload = None
+
+    def __getstate__(self):
+        """Pickled (Ray ships graphs to its actors) with its arrays and without the lock."""
+        state = dict(self.__dict__, _params=self.params, _reload=None)
+        del state["_params_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._params_lock = threading.Lock()
+
+    def keep_file_source(self, reload: Callable[[], Dict[str, np.ndarray]]) -> None:
+        """Declares that reload() returns these parameters (the model file they were read from)."""
+        self._reload = reload
+
+    def take_params(self) -> Optional[Dict[str, np.ndarray]]:
+        """For a graph with a file source: its parameter arrays, handed over to the caller (who may
+        consume them), read from the file again if they were handed over before. Else None: the
+        arrays stay with the graph (see `params`)."""
+        with self._params_lock:
+            if self._reload is None:
+                return None
+            taken = self._reload() if self._params is None else self._params
+            self._params = None
+            return taken
 
     # -- structure -------------------------------------------------------------------------
     def validate(self) -> None:

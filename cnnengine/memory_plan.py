@@ -2,8 +2,8 @@
 arena, buffers whose lifetimes do not overlap share memory, element-wise ops write in place into
 an input that dies with them, and views (flatten) alias their input.
 
-Graph outputs get buffers of their own (handed to the caller, never reused); graph inputs are the
-caller's arrays and are never written.
+Graph outputs get buffers of their own that live to the end of the run (the executor copies them
+out for the caller); graph inputs are the caller's arrays and are never written.
 """
 from dataclasses import dataclass
 from math import prod
@@ -17,7 +17,7 @@ class Buffer:
     size: int            # floats
     first: int           # index of the step that writes it first
     last: int            # index of the last step that reads it (or any alias of it)
-    offset: int = -1     # in the arena, in floats; -1 for output buffers
+    offset: int = -1     # in the arena, in floats
     is_output: bool = False
 
 
@@ -73,7 +73,7 @@ def assign_offsets(buffers: List[Buffer]) -> int:
     """Largest first, each at the lowest offset that no lifetime-overlapping buffer occupies."""
     placed: List[Buffer] = []
     total = 0
-    for buffer in sorted((b for b in buffers if not b.is_output), key=lambda b: -b.size):
+    for buffer in sorted(buffers, key=lambda b: -b.size):
         size = (buffer.size + ALIGN - 1) // ALIGN * ALIGN
         busy = sorted((p.offset, p.offset + (p.size + ALIGN - 1) // ALIGN * ALIGN) for p in placed
                       if p.first <= buffer.last and buffer.first <= p.last)

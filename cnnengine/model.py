@@ -74,8 +74,11 @@ class Model:
         return dict(self._conv_choices)
 
     def _new_plan(self) -> Plan:
-        """The inference plan of the current weights, with the chosen conv algorithms."""
-        return Plan(self.graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()})
+        """The inference plan of the current weights, with the chosen conv algorithms. A graph read
+        from a file hands its arrays over and reads them again only when asked (save, training):
+        the packed copies are all that stays in memory (docs/memory.md)."""
+        return Plan(self.graph, {name: algorithm for name, (algorithm, _) in self._conv_choices.items()},
+                    self.graph.take_params())
 
     def _example_input_shapes(self):
         """Input shapes at batch 1 for the declared input size, or the metadata's canonical size

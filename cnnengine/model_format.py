@@ -7,6 +7,10 @@
 
 Files are data: loaded with allow_pickle=False, every member's declared size is checked against
 the bytes stored before numpy allocates it, and the graph is validated before anything is packed.
+
+A loaded graph keeps the file as the source of its parameters (Graph.keep_file_source), so that a
+Model may drop the arrays once it has packed them. Reading them again checks that every member
+still has the CRC-32 and size it had (zipfile checks the bytes against the CRC as it reads).
 """
 import json
 import os
@@ -23,6 +27,7 @@ from cnnengine.graph import Graph
 FORMAT_VERSION = 1
 FORMAT_KEY, GRAPH_KEY, METADATA_KEY = "__format__", "__graph__", "__metadata__"
 RESERVED_KEYS = (FORMAT_KEY, GRAPH_KEY, METADATA_KEY)
+READ_CHUNK_BYTES = 1 << 20
 HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
 
@@ -47,13 +52,7 @@ def load_graph(path) -> Graph:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelFormatError(f"model file not found: {path}")
-    try:
-        members = read_members(path)
-    except ModelFormatError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
-            NotImplementedError) as error:
-        raise ModelFormatError(f"{path}: not a readable cnnengine model file ({error})") from None
+    members, fingerprint = read_model_file(path)
     for key in RESERVED_KEYS:
         if key not in members:
             raise ModelFormatError(f"{path}: not a cnnengine model file (no '{key}' member)")
@@ -78,13 +77,40 @@ def load_graph(path) -> Graph:
         graph.validate()
     except GraphError as error:
         raise ModelFormatError(f"{path}: {error}") from None
+    graph.keep_file_source(lambda: reload_params(path, fingerprint))
     return graph
 
 
-def read_members(path) -> Dict[str, np.ndarray]:
-    """Every .npy member of the zip, after checking its header against its stored size."""
+def read_model_file(path):
+    """(members, fingerprint) of a model file; ModelFormatError when it is not a readable zip of .npy."""
+    try:
+        return read_members(path)
+    except ModelFormatError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, KeyError,
+            NotImplementedError) as error:
+        raise ModelFormatError(f"{path}: not a readable cnnengine model file ({error})") from None
+
+
+def reload_params(path, fingerprint) -> Dict[str, np.ndarray]:
+    """The parameters of a model file read before, if the file still holds the same members."""
+    try:
+        members, now = read_model_file(path)
+    except ModelFormatError as error:
+        raise ModelFormatError(f"the model's parameters were released after packing and must be read from "
+                               f"{path} again, which failed: {error}") from None
+    if now != fingerprint:
+        raise ModelFormatError(f"{path} changed since the model was loaded from it, so its parameters (released "
+                               "after packing) cannot be read again; load the model again")
+    return {name: value for name, value in members.items() if name not in RESERVED_KEYS}
+
+
+def read_members(path):
+    """Every .npy member of the zip, after checking its header against its stored size, and the
+    fingerprint of the file: {member: (CRC-32, size)}."""
     members = {}
     with zipfile.ZipFile(path) as archive:
+        fingerprint = {info.filename: (info.CRC, info.file_size) for info in archive.infolist()}
         for info in archive.infolist():
             if not info.filename.endswith(".npy"):
                 raise ModelFormatError(f"{path}: unexpected member '{info.filename}'")
@@ -95,7 +121,7 @@ def read_members(path) -> Dict[str, np.ndarray]:
                 if read_header is None:
                     raise ModelFormatError(f"{path}: member '{name}' has unsupported .npy version {version}")
                 try:
-                    shape, _, dtype = read_header(member)
+                    shape, fortran_order, dtype = read_header(member)
                 except (ValueError, SyntaxError, TypeError, OverflowError, tokenize.TokenError) as error:
                     raise ModelFormatError(f"{path}: member '{name}' has a malformed .npy header ({error})") from None
                 if any(dim < 0 for dim in shape):
@@ -106,9 +132,26 @@ def read_members(path) -> Dict[str, np.ndarray]:
                 if declared > info.file_size:
                     raise ModelFormatError(f"{path}: member '{name}' declares {declared} bytes of data "
                                            f"{tuple(shape)} but stores only {info.file_size}")
-            with archive.open(info) as member:
-                members[name] = np.lib.format.read_array(member, allow_pickle=False)
-    return members
+                members[name] = read_data(member, shape, fortran_order, dtype, f"{path}: member '{name}'")
+    return members, fingerprint
+
+
+def read_data(member, shape, fortran_order, dtype, what) -> np.ndarray:
+    """The array whose .npy header was just read from `member`, read on from there in chunks (as
+    numpy's read_array does, without opening the member and parsing its header a second time);
+    zipfile checks the bytes against the member's CRC-32 as they are read."""
+    flat = np.empty(prod(shape), dtype=dtype)
+    target = memoryview(flat).cast("B")
+    position = 0
+    while position < flat.nbytes:
+        chunk = member.read(min(READ_CHUNK_BYTES, flat.nbytes - position))
+        if not chunk:
+            raise ModelFormatError(f"{what} holds {position} bytes of data, its header declares {flat.nbytes}")
+        target[position:position + len(chunk)] = chunk
+        position += len(chunk)
+    while member.read(READ_CHUNK_BYTES):  # to the end (zipfile compares the CRC-32 there)
+        pass
+    return flat.reshape(shape[::-1]).T if fortran_order else flat.reshape(shape)
 
 
 def decode_json(path, key, value: np.ndarray):

@@ -12,7 +12,11 @@ never modify the graph (Model.save writes the original, unfused network):
 
 A fused node takes the name of the last node it replaces, so consumers and outputs keep their
 tensor names. Fusion needs the intermediate tensor to have exactly one consumer and not be an output.
+
+Folded weights are computed when the executor asks for them (FoldedBatchNorm), one layer at a time,
+so that a model's folded copies never all exist at once next to the originals.
 """
+from collections import Counter
 from dataclasses import replace
 from typing import Dict, List, Optional, Tuple
 
@@ -24,19 +28,25 @@ from cnnengine.layers import get_layer
 from cnnengine.layers.pointwise import Activation
 
 
-def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None
-                           ) -> Tuple[List[Node], Dict[str, np.ndarray], List[str]]:
+def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str]] = None,
+                           params: Optional[Dict[str, np.ndarray]] = None
+                           ) -> Tuple[List[Node], Dict[str, object], List[str]]:
     """Returns (nodes, params, outputs) ready for the executor; conv_algorithms maps conv2d node
-    names of the graph to the algorithm each should run."""
+    names of the graph to the algorithm each should run; params: the graph's parameter arrays
+    handed over by the caller (Graph.take_params): this call takes the dict over, returns it, and
+    folds BatchNorm into their conv weights in place (default: a copy of graph.params' dict, whose
+    arrays are left untouched). Values of the returned params are arrays or FoldedBatchNorm halves:
+    read them with param_value."""
     nodes = [replace(node, inputs=list(node.inputs), attrs=dict(node.attrs), params=dict(node.params))
              for node in prune(graph.nodes, graph.outputs)]
     for node in nodes:
         if node.op == "conv2d" and conv_algorithms and node.name in conv_algorithms:
             node.attrs["algorithm"] = conv_algorithms[node.name]
-    params = dict(graph.params)
+    owned = params is not None
+    params = dict(graph.params) if params is None else params
     outputs = list(graph.outputs)
     nodes, outputs = remove_dropout(nodes, outputs)
-    nodes = fold_batch_norm(nodes, params, outputs)
+    nodes = fold_batch_norm(nodes, params, outputs, owned)
     nodes = fuse_residual_add(nodes, outputs)
     nodes = fuse_relu(nodes, outputs)
     nodes = fuse_activation(nodes, outputs)
@@ -75,8 +85,11 @@ def remove_dropout(nodes, outputs):
     return kept, outputs
 
 
-def fold_batch_norm(nodes, params, outputs):
+def fold_batch_norm(nodes, params, outputs, owned=False):
+    """owned: the arrays are the caller's to change, so a conv weight used by one node only is
+    folded in place (no second copy of it ever exists)."""
     by_name = {node.name: node for node in nodes}
+    weight_uses = Counter(node.params.get("weight") for node in nodes)
     removed = set()
     for bn in nodes:
         if bn.op != "batch_norm2d":
@@ -85,18 +98,42 @@ def fold_batch_norm(nodes, params, outputs):
         if conv is None or conv.op != "conv2d" or conv.attrs.get("relu") or conv.attrs.get("residual") or \
                 single_consumer(nodes, conv.name, outputs) is not bn:
             continue
-        p = {role: params[name] for role, name in bn.params.items()}
-        weight, bias = _C.fold_batch_norm(params[conv.params["weight"]],
-                                          params[conv.params["bias"]] if "bias" in conv.params else None,
-                                          p["running_mean"], p["running_var"], p.get("weight"), p.get("bias"),
-                                          float(bn.attrs.get("eps", 1e-5)))
+        folding = FoldedBatchNorm(params[conv.params["weight"]], params.get(conv.params.get("bias")),
+                                  {role: params[name] for role, name in bn.params.items()},
+                                  float(bn.attrs.get("eps", 1e-5)), owned and weight_uses[conv.params["weight"]] == 1)
         folded = f"{conv.params['weight']}+{bn.name}"
-        params[folded + ".weight"], params[folded + ".bias"] = weight, bias
+        params[folded + ".weight"], params[folded + ".bias"] = folding.half(0), folding.half(1)
         conv.params = {"weight": folded + ".weight", "bias": folded + ".bias"}
         removed.add(bn.name)
         conv.name = bn.name  # the fused node produces the BN's tensor
         by_name[bn.name] = conv
     return [node for node in nodes if not (node.op == "batch_norm2d" and node.name in removed)]
+
+
+class FoldedBatchNorm:
+    """A conv's weight and bias with a BatchNorm folded in, computed on first use; each half
+    (0: weight, 1: bias) is a callable that returns its array."""
+
+    def __init__(self, weight, bias, bn_params, eps, in_place):
+        self._inputs = (weight, bias, bn_params, eps)
+        self._in_place = in_place
+        self._result = None
+
+    def half(self, index):
+        return lambda: self._compute()[index]
+
+    def _compute(self):
+        if self._result is None:
+            weight, bias, bn, eps = self._inputs
+            self._result = _C.fold_batch_norm(weight, bias, bn["running_mean"], bn["running_var"], bn.get("weight"),
+                                              bn.get("bias"), eps, out_weight=weight if self._in_place else None)
+            self._inputs = None  # the unfolded arrays are no longer needed here
+        return self._result
+
+
+def param_value(value) -> np.ndarray:
+    """An optimized parameter's array (computing a folded one now)."""
+    return value() if callable(value) else value
 
 
 def fuse_residual_add(nodes, outputs):

@@ -7,7 +7,7 @@ only. Idle kernel threads sleep after ~0.2 ms; a forked child gets fresh ones.
 """
 import os
 import platform
-from contextlib import contextmanager
+from contextlib import nullcontext
 from typing import Optional
 
 from cnnengine import _C
@@ -31,18 +31,26 @@ def check_num_threads(num_threads, what: str = "num_threads") -> int:
     return num_threads
 
 
-@contextmanager
 def calling_thread_num_threads(num_threads: Optional[int]):
-    """Kernels called from this thread use `num_threads` inside the block (None: no change);
-    other threads' calls are unaffected."""
-    if num_threads is None:
-        yield
-        return
-    previous = _C.exchange_calling_thread_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        _C.exchange_calling_thread_num_threads(previous)
+    """A context manager: kernels called from this thread use `num_threads` inside the block
+    (None: no change); other threads' calls are unaffected. Entered on every predict, so it is a
+    plain object rather than a generator (~0.3 us instead of ~2.5 us)."""
+    return NO_CHANGE if num_threads is None else CallingThreadOverride(num_threads)
+
+
+NO_CHANGE = nullcontext()
+
+
+class CallingThreadOverride:
+    def __init__(self, num_threads: int):
+        self.num_threads = num_threads
+        self.previous = 0
+
+    def __enter__(self):
+        self.previous = _C.exchange_calling_thread_num_threads(self.num_threads)
+
+    def __exit__(self, *exc_info):
+        _C.exchange_calling_thread_num_threads(self.previous)
 
 
 def default_num_threads() -> int:

@@ -150,7 +150,8 @@ FloatArray run_lrn(const py::object& x_obj, int64_t size, double alpha, double b
 }
 
 py::tuple run_fold_batch_norm(const py::object& w_obj, const py::object& b_obj, const py::object& mean,
-                              const py::object& var, const py::object& weight, const py::object& bias, double eps) {
+                              const py::object& var, const py::object& weight, const py::object& bias, double eps,
+                              const py::object& out_weight) {
     const FloatArray w = require_float32(w_obj, "fold_batch_norm conv_weight", -1, "Cout x Cin/groups x kh x kw");
     require(w.ndim() == 4 || w.ndim() == 2,
             "fold_batch_norm conv_weight must be 4-D (Cout x Cin/groups x kh x kw) or 2-D (out x in), got shape " +
@@ -158,7 +159,9 @@ py::tuple run_fold_batch_norm(const py::object& w_obj, const py::object& b_obj, 
     const int64_t out_channels = w.shape(0), per_output = w.size() / out_channels;
     const std::optional<FloatArray> conv_bias = channel_param(b_obj, "fold_batch_norm conv_bias", out_channels, true);
     const BatchNormParams p("fold_batch_norm", out_channels, mean, var, weight, bias, eps);
-    FloatArray new_w = new_float_array(shape_of(w));
+    // Each weight is read before it is written, so out_weight may be conv_weight itself.
+    FloatArray new_w = output_array(out_weight, shape_of(w), "fold_batch_norm out_weight");
+    require_same_or_disjoint(new_w, w, "fold_batch_norm conv_weight");
     FloatArray new_b = new_float_array({out_channels});
     float* w_out = new_w.mutable_data();
     float* b_out = new_b.mutable_data();
@@ -271,8 +274,10 @@ void register_elementwise(py::module_& m) {
             "Reference twin of batch_norm: (x - mean) / sqrt(var + eps) * weight + bias in double.");
     m.def("fold_batch_norm", &run_fold_batch_norm, py::arg("conv_weight"), py::arg("conv_bias"), py::arg("mean"),
           py::arg("var"), py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("eps") = 1e-5,
+          py::kw_only(), py::arg("out_weight") = py::none(),
           "(new_weight, new_bias) of a conv (Cout x Cin/g x kh x kw) or dense (out x in) layer with the "
-          "following inference batch norm folded in; conv_bias may be None.");
+          "following inference batch norm folded in; conv_bias may be None. out_weight receives the new "
+          "weight (conv_weight itself folds in place).");
 
     def_with_out(m, "softmax", true, &run_softmax<softmax>, py::arg("x"), py::arg("axis") = 1,
                  "Numerically stable softmax of an N x K or N x C x H x W array over `axis`; out=x works in "

@@ -1,6 +1,10 @@
 // Runtime settings: thread count, ISA selection, build facts.
 #include <pybind11/pybind11.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <stdexcept>
 
 #include "bindings/families.h"
@@ -27,6 +31,15 @@ void register_runtime(py::module_& m) {
           py::arg("name"), "Force 'scalar' or 'avx2' kernels (tests; CNNENGINE_ISA sets the default).");
     m.def("cpu_supports_avx2_fma", &cpu_supports_avx2_fma);
     m.def("openmp_runtime", [] { return std::string(openmp_runtime_name()); });
+    m.def(
+        "release_free_heap",
+        [] {
+#if defined(__GLIBC__)
+            malloc_trim(0);
+#endif
+        },
+        "Hands the malloc heap's free pages back to the system (glibc; elsewhere nothing): called "
+        "while a model is prepared, as the file's arrays and the folded weights are freed.");
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);

@@ -19,8 +19,11 @@ int exchange_calling_thread_num_threads(int num_threads);
 // CPUs in this process's affinity mask (the default before cnnengine.runtime applies quotas).
 int affinity_cpu_count();
 
-// Below this many multiply-adds a fork/join costs more than it saves.
-constexpr double kMinMacsPerThread = 64.0 * 1024.0;
+// Below this many multiply-adds per thread a fork/join costs more than it saves. Measured on the
+// shared 2-core VM: LeNet-5's second conv (240k MACs) at batch 1 ran slower on 2 threads than on
+// one (median 0.14 vs 0.13 ms per predict, p90 0.39 vs 0.16: the helper's wake-up and its spinning
+// compete with the caller when the cores are busy), so a split needs 2 x 128k MACs.
+constexpr double kMinMacsPerThread = 128.0 * 1024.0;
 
 // Threads worth using for an operation of `macs` multiply-adds split into `work_items` pieces.
 int threads_for(double macs, int64_t work_items);

@@ -182,6 +182,25 @@ def test_fold_batch_norm_rejects_bad_input(rng):
         _C.fold_batch_norm(w.astype(np.float64), None, mean, var, weight, bias)
 
 
+
+def test_fold_batch_norm_in_place_and_into_out_weight(rng):
+    """out_weight=conv_weight folds in place (the model loader's path): bit-identical results."""
+    w, b = randn(rng, (7, 3, 5, 5)), randn(rng, 7)
+    mean, var, weight, bias = bn_params(rng, 7)
+    expected_w, expected_b = _C.fold_batch_norm(w, b, mean, var, weight, bias)
+    out = np.empty_like(w)
+    new_w, new_b = _C.fold_batch_norm(w, b, mean, var, weight, bias, out_weight=out)
+    assert new_w is out
+    np.testing.assert_array_equal(out, expected_w)
+    np.testing.assert_array_equal(new_b, expected_b)
+    new_w, _ = _C.fold_batch_norm(w, b, mean, var, weight, bias, out_weight=w)
+    assert new_w is w
+    np.testing.assert_array_equal(w, expected_w)
+    with pytest.raises(ValueError, match="fold_batch_norm out_weight"):
+        _C.fold_batch_norm(w, b, mean, var, weight, bias, out_weight=np.empty((7, 3, 5, 4), np.float32))
+    with pytest.raises(ValueError, match="fold_batch_norm conv_weight"):  # a partial overlap
+        _C.fold_batch_norm(w[1:], b[1:], mean[1:], var[1:], weight[1:], bias[1:], out_weight=w[:-1])
+
 # ---------------------------------------------------------------- softmax
 
 @pytest.mark.parametrize("shape", SHAPES, ids=SHAPE_IDS)

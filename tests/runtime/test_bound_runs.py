@@ -1,0 +1,89 @@
+"""The executor's per-thread bound runs (cnnengine/executor.py): a repeated call reuses the arena
+and the bound kernel calls, so results must not depend on reuse, on which thread ran before, or
+on whether the arena was kept (small) or made for the call (large)."""
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+from cnnengine import GraphBuilder, Model, executor
+
+
+def test_results_are_fresh_arrays_not_overwritten_by_later_calls(small_resnet, rng):
+    a, b = (rng.standard_normal((2, 3, 32, 32), dtype=np.float32) for _ in range(2))
+    first = small_resnet.predict(a)
+    kept = first.copy()
+    second = small_resnet.predict(b)
+    np.testing.assert_array_equal(first, kept)
+    assert not np.shares_memory(first, second)
+    np.testing.assert_array_equal(small_resnet.predict(a), kept)
+
+
+def test_kept_and_per_call_arenas_give_identical_results(small_resnet, rng, monkeypatch):
+    inputs = [rng.standard_normal((n, 3, s, s), dtype=np.float32) for n, s in ((1, 32), (3, 32), (1, 40), (1, 32))]
+    kept = [small_resnet.predict(x) for x in inputs]
+    monkeypatch.setattr(executor, "KEEP_ARENA_BYTES", 0)  # every call binds a fresh arena
+    for x, expected in zip(inputs, kept):
+        np.testing.assert_array_equal(small_resnet.predict(x), expected)
+
+
+def test_threads_with_their_own_bound_runs_match_the_serial_results(small_resnet, rng):
+    inputs = [rng.standard_normal((1 + i % 3, 3, 32, 32), dtype=np.float32) for i in range(12)]
+    expected = [small_resnet.predict(x) for x in inputs]
+    results, errors = {}, []
+
+    def work(offset):
+        try:
+            for step in range(30):
+                i = (offset + step) % len(inputs)
+                results[offset, step] = (i, small_resnet.predict(inputs[i]))
+        except Exception as error:  # reported below: a thread's exception would otherwise vanish
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(results) == 4 * 30
+    for i, y in results.values():
+        np.testing.assert_array_equal(y, expected[i])
+
+
+def test_views_of_the_input_and_outputs_that_are_the_input(rng):
+    """A flatten of the graph input is made per call (the input changes); an output that is the
+    input itself (a dropout, removed at inference) is returned as a copy the caller owns."""
+    b = GraphBuilder("views", input_shape=(2, 3, 3), seed=0)
+    flat = b.flatten(b.input, name="flat")
+    logits = b.linear(flat, 4, name="fc")
+    model = b.build_model(outputs=[logits, b.dropout(b.input, name="same"), flat])
+    weight, bias = model.graph.params["fc.weight"], model.graph.params["fc.bias"]
+    for batch in (1, 3, 1):
+        x = rng.standard_normal((batch, 2, 3, 3), dtype=np.float32)
+        y, same, flattened = model.predict(x)
+        np.testing.assert_allclose(y, x.reshape(batch, -1) @ weight.T + bias, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(same, x)
+        np.testing.assert_array_equal(flattened, x.reshape(batch, -1))
+        assert not np.shares_memory(same, x) and not np.shares_memory(flattened, x)
+
+
+def test_a_bound_run_keeps_no_reference_to_the_callers_input(small_resnet, rng):
+    x = rng.standard_normal((1, 3, 32, 32), dtype=np.float32)
+    small_resnet.predict(x)
+    alive = weakref.ref(x)
+    del x
+    gc.collect()
+    assert alive() is None
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_thread_and_the_pool_give_identical_results(small_resnet, rng, threads):
+    """Work is split over outputs, never over sums: the thread count cannot change a single bit."""
+    x = rng.standard_normal((2, 3, 32, 32), dtype=np.float32)
+    expected = small_resnet.predict(x)
+    twin = Model(small_resnet.graph, num_threads=threads)
+    for _ in range(3):
+        np.testing.assert_array_equal(twin.predict(x), expected)
