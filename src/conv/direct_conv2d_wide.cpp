@@ -90,12 +90,12 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
     };
     const int64_t group_floats = cin * layout.channel_floats;
     const int64_t output_work = oh * ow * taps;
-    if (p.groups == 1) {
-        // One group: the caller fills it; threads take bands of rows and run every output channel
-        // over their band, so the band's sub-plane rows stay in cache across channels (a 224 x 224
-        // stem's sub-planes are larger than L2).
-        const int64_t band = std::max<int64_t>(1, kBandOutputs / layout.ws);
-        const int64_t bands = (oh + band - 1) / band;
+    const int64_t band = std::max<int64_t>(1, kBandOutputs / layout.ws);
+    const int64_t bands = (oh + band - 1) / band;
+    if (p.groups == 1 && (n == 1 || threads_for(static_cast<double>(cout) * output_work, bands) > 1)) {
+        // One group, enough work in an image to share it: the caller fills it; threads take bands
+        // of rows and run every output channel over their band, so the band's sub-plane rows stay
+        // in cache across channels (a 224 x 224 stem's sub-planes are larger than L2).
         for (int64_t b = 0; b < n; ++b) {
             float* sub = sub_plane_scratch(group_floats);
             fill_group(b, 0, sub);
@@ -106,7 +106,8 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         }
         return;
     }
-    // Many groups (depthwise): ranges of (image, group), each filled and filtered by one thread.
+    // Many groups (depthwise), or small images in a batch (LeNet's first conv: too little work in
+    // one image to split): ranges of (image, group), each filled and filtered by one thread.
     // MobileNet's 7 x 7 maps have ~1k MACs a plane: one item per plane would cost more in
     // scheduling than in arithmetic.
     parallel_ranges(n * p.groups, cout * output_work, [&](int64_t first, int64_t end) {
