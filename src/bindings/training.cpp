@@ -133,8 +133,9 @@ FloatArray run_max_pool_backward(const py::object& dy_obj, const IndexArray& ind
             "max_pool2d_backward: indices must have dy's shape " + shape_string(dy));
     Pool2dShape s{in[0] * in[1], in[2], in[3], dy.shape(2), dy.shape(3)};
     const int32_t* at = indices.data();
-    for (py::ssize_t i = 0; i < indices.size(); ++i)
-        require(at[i] >= 0 && at[i] < in[2] * in[3], "max_pool2d_backward: an index lies outside the input plane");
+    bool inside = true;  // one check at the end: a message per element would cost more than the kernel
+    for (py::ssize_t i = 0; i < indices.size(); ++i) inside &= at[i] >= 0 && at[i] < in[2] * in[3];
+    require(inside, "max_pool2d_backward: an index lies outside the input plane");
     FloatArray dx = new_float_array({in[0], in[1], in[2], in[3]});
     float* dx_data = dx.mutable_data();
     py::gil_scoped_release release;

@@ -55,11 +55,15 @@ void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const P
                     for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
                         const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
                         if (iw < 0 || iw >= s.in_w) continue;
+                        // PyTorch's rule: the first in-bounds tap unless a later one is larger or
+                        // NaN; as selects, since which tap wins is data-dependent and a branch on it
+                        // would mispredict about half the time.
                         const float v = in[ih * s.in_w + iw];
-                        if (v > best || std::isnan(v) || best_at < 0) {
-                            best = v;
-                            best_at = ih * s.in_w + iw;
-                        }
+                        const int64_t at = ih * s.in_w + iw;
+                        if (best_at < 0) best_at = at;
+                        const bool take = (v > best) | (v != v);
+                        best = take ? v : best;
+                        best_at = take ? at : best_at;
                     }
                 }
                 y[out_base + oh * s.out_w + ow] = best;

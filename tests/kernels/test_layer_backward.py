@@ -55,6 +55,18 @@ def test_max_pool_ties_pick_the_first_winner_as_torch(torch):
     np.testing.assert_array_equal(indices, torch_indices.numpy())
 
 
+def test_max_pool_winners_with_nan_and_minus_infinity_as_torch(torch):
+    """A NaN wins its window (the last NaN when there are several), a window of -inf keeps its
+    first element, padding never wins."""
+    x = np.array([[[[1, np.nan, 3, -np.inf], [np.nan, 0, -np.inf, -np.inf], [2, 5, 5, 1], [-1, 7, 0, 7]]]],
+                 np.float32)
+    for kw in (dict(kernel_size=2, stride=2), dict(kernel_size=3, stride=1, padding=1)):
+        y, indices = _C.max_pool2d_train(x, **kw)
+        torch_y, torch_indices = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+        np.testing.assert_array_equal(indices, torch_indices.numpy())
+        np.testing.assert_array_equal(y, torch_y.numpy())
+
+
 def test_max_pool_backward_rejects_bad_indices():
     dy = np.ones((1, 1, 2, 2), np.float32)
     with pytest.raises(ValueError, match="outside"):
