@@ -7,6 +7,7 @@
 #include "conv/depthwise_conv2d.h"
 #include "conv/col2im.h"
 #include "conv/im2row_packer.h"
+#include "elementwise/channel_sum.h"
 #include "gemm/sgemm_driver.h"
 
 namespace cnnengine {
@@ -20,16 +21,8 @@ float* thread_scratch(std::vector<float>& storage, int64_t count) {
 }
 
 void bias_grad(const float* dy, int64_t n, int64_t channels, int64_t pixels, float* db) {
-    parallel_for(channels, threads_for(static_cast<double>(n) * channels * pixels, channels), [&](int64_t c) {
-        double sum = 0.0;
-        for (int64_t b = 0; b < n; ++b) {
-            const float* plane = dy + (b * channels + c) * pixels;
-            float partial = 0.0f;
-            for (int64_t j = 0; j < pixels; ++j) partial += plane[j];
-            sum += partial;
-        }
-        db[c] = static_cast<float>(sum);
-    });
+    parallel_for(channels, threads_for(static_cast<double>(n) * channels * pixels, channels),
+                 [&](int64_t c) { db[c] = static_cast<float>(channel_sum(dy, n, channels, pixels, c)); });
 }
 
 // dW_g += dy_g [Cout/g x images*pixels] * im2row [images*pixels x K] for images [b0, b1): the

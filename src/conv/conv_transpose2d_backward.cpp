@@ -1,6 +1,7 @@
 #include "common/threading.h"
 #include "conv/conv2d.h"
 #include "conv/conv_transpose2d.h"
+#include "elementwise/channel_sum.h"
 
 namespace cnnengine {
 
@@ -46,14 +47,8 @@ void conv_transpose2d_backward_params(const ConvTranspose2dParams& p, const floa
             }
         }
     });
-    for (int64_t co = 0; co < p.out_channels; ++co) {
-        double sum = 0.0;
-        for (int64_t b = 0; b < n; ++b) {
-            const float* gy = grad_y + (b * p.out_channels + co) * oh * ow;
-            for (int64_t i = 0; i < oh * ow; ++i) sum += gy[i];
-        }
-        grad_bias[co] = static_cast<float>(sum);
-    }
+    for (int64_t co = 0; co < p.out_channels; ++co)
+        grad_bias[co] = static_cast<float>(channel_sum(grad_y, n, p.out_channels, oh * ow, co));
 }
 
 }  // namespace cnnengine

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/threading.h"
+#include "elementwise/channel_sum.h"
 
 namespace cnnengine {
 
@@ -21,14 +22,7 @@ void batch_norm_train_forward(const float* x, float* y, int64_t batch, int64_t c
                               float* running_mean, float* running_var, const BatchNormBatchStats& stats) {
     const double count = static_cast<double>(batch * inner);
     for_each_channel(batch, channels, inner, [&](int64_t c) {
-        double sum = 0.0;
-        for (int64_t n = 0; n < batch; ++n) {
-            const float* run = x + (n * channels + c) * inner;
-            float partial = 0.0f;
-            for (int64_t i = 0; i < inner; ++i) partial += run[i];
-            sum += partial;
-        }
-        const double mean = sum / count;
+        const double mean = channel_sum(x, batch, channels, inner, c) / count;
         double squares = 0.0;
         for (int64_t n = 0; n < batch; ++n) {
             const float* run = x + (n * channels + c) * inner;
