@@ -6,14 +6,19 @@ from cnnengine.cli import main
 from test_trainer import toy_data, write_idx
 
 
-def test_train_on_idx_files_then_finetune_on_a_folder(tmp_path, rng, capsys):
-    images, labels = toy_data(rng, 64)
+def train_on_toy_idx(tmp_path, rng, count, *options):
+    """`cnnengine train` of LeNet-5 on `count` toy images written as IDX files; its exit code."""
+    images, labels = toy_data(rng, count)
     write_idx(tmp_path / "x.gz", images)
     write_idx(tmp_path / "y.gz", labels)
+    return main(["train", "--model", "lenet5", "--idx", str(tmp_path / "x.gz"), str(tmp_path / "y.gz"),
+                 "--batch-size", "16", "--no-progress", "--threads", "1", *options])
+
+
+def test_train_on_idx_files_then_finetune_on_a_folder(tmp_path, rng, capsys):
     base = tmp_path / "base.npz"
-    assert main(["train", "--model", "lenet5", "--idx", str(tmp_path / "x.gz"), str(tmp_path / "y.gz"), "--epochs",
-                 "1", "--batch-size", "16", "--flip", "--crop-padding", "2", "--no-progress", "--threads", "1",
-                 "--checkpoint", str(tmp_path / "ckpt.npz"), "--output", str(base)]) == 0
+    assert train_on_toy_idx(tmp_path, rng, 64, "--epochs", "1", "--flip", "--crop-padding", "2",
+                            "--checkpoint", str(tmp_path / "ckpt.npz"), "--output", str(base)) == 0
     assert '"epoch": 1' in capsys.readouterr().out
     assert cnnengine.load(base).predict(np.zeros((1, 1, 28, 28), np.float32)).shape == (1, 2)
 
@@ -40,13 +45,9 @@ def test_training_without_data_is_a_usage_error(tmp_path, capsys):
 
 
 def test_train_writes_the_training_curves_as_a_png(tmp_path, rng, capsys):
-    images, labels = toy_data(rng, 32)
-    write_idx(tmp_path / "x.gz", images)
-    write_idx(tmp_path / "y.gz", labels)
     curves = tmp_path / "curves.png"
-    assert main(["train", "--model", "lenet5", "--idx", str(tmp_path / "x.gz"), str(tmp_path / "y.gz"), "--epochs",
-                 "2", "--batch-size", "16", "--no-progress", "--threads", "1", "--curves", str(curves),
-                 "--output", str(tmp_path / "m.npz")]) == 0
+    assert train_on_toy_idx(tmp_path, rng, 32, "--epochs", "2", "--curves", str(curves),
+                            "--output", str(tmp_path / "m.npz")) == 0
     assert f"wrote {curves}" in capsys.readouterr().out
     from PIL import Image
 
