@@ -1,9 +1,9 @@
 // Gradients of a 2-D convolution y = conv(x, W) + b (PyTorch semantics, any stride, padding,
 // dilation and groups), given dy = dL/dy:
-//   GEMM path, per image and group, with R = im2row(x) [OH*OW x K] gathered while B is packed
+//   GEMM path, per group, with R = im2row(x) [OH*OW x K] gathered while B is packed
 //   (im2row_packer.h):
-//     dW_g += dy_g [Cout/g x OH*OW] * R                       (summed over the batch)
-//     dcol  = W_g^T [K x Cout/g] * dy_g [Cout/g x OH*OW], then dx += col2im(dcol) (col2im.h);
+//     dW_g += dy_g [Cout/g x OH*OW] * R     one GEMM over several images' pixels at a time
+//     dcol  = W_g^T [K x Cout/g] * dy_g [Cout/g x OH*OW] per image, then dx += col2im(dcol) (col2im.h);
 //     a 1x1 stride-1 unpadded conv writes dcol straight into dx.
 //   depthwise (groups == Cin): direct loops, threaded over input channels.
 // Images are spread over the threads, each with its own dW accumulator (no atomics).
