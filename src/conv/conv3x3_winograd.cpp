@@ -1,11 +1,13 @@
 #include "conv/conv3x3_winograd.h"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "common/threading.h"
 #include "conv/winograd_matrices.h"
+#include "gemm/panel_multiplier.h"
 #include "conv/winograd_tiles.h"
 
 namespace cnnengine {
@@ -167,18 +169,22 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         in.xi_stride = v_xi_stride;
         kernels.input(in);
 
-        // Each A panel of U is used for all of the block's columns while it is in L1.
+        // Each A panel of U is used for all of the block's columns while it is in L1; a partial
+        // last column panel goes through a PanelMultiplier (the narrow kernel for a few columns).
         const TileEpilogue plain;
+        const int64_t full_cols = count / kGemmNR * kGemmNR;
         for (int64_t xi = 0; xi < alpha2; ++xi) {
             const PackedA& u = transformed_[xi];
+            const float* v_xi = v + xi * v_xi_stride;
+            std::optional<PanelMultiplier> tail;
+            if (full_cols < count) tail.emplace(cin, v_xi + full_cols * cin, static_cast<int>(count - full_cols));
             for (int64_t row = row_begin; row < row_end; row += kGemmMR) {
                 const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
                 const float* a_panel = u.panel(row / kGemmMR, 0);
                 float* c_row = products + xi * m_xi_stride + (row - row_begin) * ld;
-                for (int64_t col = 0; col < count; col += kGemmNR) {
-                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, count - col));
-                    ukernel(cin, a_panel, v + xi * v_xi_stride + col * cin, c_row + col, ld, mr, nr, plain);
-                }
+                for (int64_t col = 0; col < full_cols; col += kGemmNR)
+                    ukernel(cin, a_panel, v_xi + col * cin, c_row + col, ld, mr, kGemmNR, plain);
+                if (tail) tail->multiply(a_panel, c_row + full_cols, ld, mr, plain);
             }
         }
 

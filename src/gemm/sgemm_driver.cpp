@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/threading.h"
+#include "gemm/panel_multiplier.h"
 
 namespace cnnengine {
 
@@ -33,22 +34,21 @@ TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64
 }
 
 // The MR loop over rows [m_begin, m_end) against one packed B panel at column `col`.
-inline void run_row_tiles(SgemmUkernel ukernel, const PackedA& a, const float* b_panel, const GemmOutput& out,
-                          TileEpilogue& ep, int64_t pc, int64_t kc, int64_t m_begin, int64_t m_end, int64_t col,
-                          int nr) {
+inline void run_row_tiles(const PackedA& a, const float* b_panel, const GemmOutput& out, TileEpilogue& ep,
+                          int64_t pc, int64_t kc, int64_t m_begin, int64_t m_end, int64_t col, int nr) {
+    const PanelMultiplier panel(kc, b_panel, nr);
     ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
     for (int64_t row = m_begin; row < m_end; row += kGemmMR) {
         const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, m_end - row));
         ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
         ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
-        ukernel(kc, a.panel(row / kGemmMR, pc), b_panel, out.c + row * out.ldc + col, out.ldc, mr, nr, ep);
+        panel.multiply(a.panel(row / kGemmMR, pc), out.c + row * out.ldc + col, out.ldc, mr, ep);
     }
 }
 
 // Few rows: pack each B panel just before use (it stays in L1; all of A stays in L2).
 void range_packing_panels(const PackedA& a, const BPanelPacker& packer, const GemmOutput& out,
                           const GemmRange& range) {
-    const SgemmUkernel ukernel = active_sgemm_ukernel();
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
     float* panel = b_block_scratch();
     for (int64_t pc = 0; pc < depth; pc += kc_max) {
@@ -57,14 +57,13 @@ void range_packing_panels(const PackedA& a, const BPanelPacker& packer, const Ge
         for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
             const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, range.n_end - col));
             packer.pack(pc, kc, col, nr, panel);
-            run_row_tiles(ukernel, a, panel, out, ep, pc, kc, range.m_begin, range.m_end, col, nr);
+            run_row_tiles(a, panel, out, ep, pc, kc, range.m_begin, range.m_end, col, nr);
         }
     }
 }
 
 // Classic Goto order: a KC x NC block of B (packed here or pre-packed), A in MC-row blocks.
 void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
-    const SgemmUkernel ukernel = active_sgemm_ukernel();
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
     float* b_block = b.packer ? b_block_scratch() : nullptr;
     for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
@@ -79,7 +78,7 @@ void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& ou
                     const int64_t col = jc + jr;
                     const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
                     const float* b_panel = b.packer ? b_block + jr * kc : b.packed->panel(col / kGemmNR, pc);
-                    run_row_tiles(ukernel, a, b_panel, out, ep, pc, kc, ic, m_end, col, nr);
+                    run_row_tiles(a, b_panel, out, ep, pc, kc, ic, m_end, col, nr);
                 }
             }
         }

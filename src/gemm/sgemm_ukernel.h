@@ -34,4 +34,22 @@ void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, flo
 // The micro-kernel for the active ISA (common/cpu_features.h).
 SgemmUkernel active_sgemm_ukernel();
 
+// Epilogue and clipped store of a tile computed into acc[r * acc_ld + j] (the portable kernels').
+inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
+    for (int r = 0; r < mr; ++r) {
+        float* c_row = c + r * ldc;
+        for (int j = 0; j < nr; ++j) {
+            float v = acc[r * acc_ld + j];
+            if (ep.accumulate) v += c_row[j];
+            if (ep.finish) {
+                if (ep.row_bias) v += ep.row_bias[r];
+                if (ep.col_bias) v += ep.col_bias[j];
+                if (ep.residual) v += ep.residual[r * ep.ldr + j];
+                if (ep.relu && v < 0.0f) v = 0.0f;
+            }
+            c_row[j] = v;
+        }
+    }
+}
+
 }  // namespace cnnengine

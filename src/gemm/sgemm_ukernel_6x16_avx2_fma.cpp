@@ -7,15 +7,11 @@
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
 #include <immintrin.h>
 
+#include "common/avx2_lanes.h"
+
 namespace cnnengine {
 
 namespace {
-
-// Lane mask for the first n (0..8) floats of a vector.
-inline __m256i first_lanes(int n) {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane);
-}
 
 // Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks.
 template <bool kFull>

@@ -30,20 +30,7 @@ void sgemm_ukernel_6x16_scalar(int64_t kc, const float* a, const float* b, float
             std::memcpy(&acc[r][half + 4], &part[r][1], sizeof(Vec4));
         }
     }
-    for (int r = 0; r < mr; ++r) {
-        float* c_row = c + r * ldc;
-        for (int j = 0; j < nr; ++j) {
-            float v = acc[r][j];
-            if (ep.accumulate) v += c_row[j];
-            if (ep.finish) {
-                if (ep.row_bias) v += ep.row_bias[r];
-                if (ep.col_bias) v += ep.col_bias[j];
-                if (ep.residual) v += ep.residual[r * ep.ldr + j];
-                if (ep.relu && v < 0.0f) v = 0.0f;
-            }
-            c_row[j] = v;
-        }
-    }
+    store_tile(&acc[0][0], kGemmNR, c, ldc, mr, nr, ep);
 }
 
 SgemmUkernel active_sgemm_ukernel() {

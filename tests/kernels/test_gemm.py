@@ -18,6 +18,10 @@ SHAPES = [
     (150, 70, 700),   # M crosses MC, K cut into three blocks
     (64, 3136, 27),   # ResNet/VGG first-layer-like shape
     (200, 49, 1000),  # more rows than the panel-packing limit, few columns
+    (19, 18, 7),      # N tails of 1 to 4 columns take the narrow kernel,
+    (8, 35, 302),     # also with K not a multiple of its four-k-step vectors
+    (25, 196, 129),   # (ResNet's 14x14 maps: 196 = 12*16 + 4)
+    (30, 21, 66),     # a 5-column tail: the 6x16 kernel again
 ]
 
 
