@@ -132,7 +132,8 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const int64_t rows_per_part = ceil_div(ceil_div(cout, parts), kGemmMR) * kGemmMR;
 
     const WinogradTileKernels kernels = winograd_tile_kernels(static_cast<int>(m));
-    const SgemmUkernel ukernel = active_sgemm_ukernel();
+    // Big transformed weights stream from memory through the kernel once per tile block.
+    const SgemmUkernel ukernel = active_sgemm_ukernel(big_weights ? APanelSource::memory : APanelSource::cache);
     const int64_t panels = ceil_div(block_tiles, kGemmNR), ld = panels * kGemmNR;
     // The transforms touch all alpha^2 matrices per tile: one extra cache line between them keeps
     // power-of-two strides from mapping them all onto the same L1 sets.

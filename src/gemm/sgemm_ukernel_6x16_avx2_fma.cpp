@@ -52,10 +52,10 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
     }
 }
 
-}  // namespace
-
-void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                                 int mr, int nr, const TileEpilogue& ep) {
+// The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied.
+template <int64_t kPrefetchFloats>
+inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                          const TileEpilogue& ep) {
     // C (and the residual) are read or written only after the K loop: start fetching them now.
     const float* residual_rows = ep.finish ? ep.residual : nullptr;
     for (int r = 0; r < mr; ++r) {
@@ -96,10 +96,10 @@ void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, flo
         c51 = _mm256_fmadd_ps(av, b1, c51);
     };
     int64_t k = 0;
-    // Four k steps read 96 floats of A (1.5 cache lines): prefetch A's stream well ahead.
+    // Four k steps read 24 floats of A (1.5 cache lines): two prefetches keep ahead of them.
     for (; k + 4 <= kc; k += 4) {
-        _mm_prefetch(reinterpret_cast<const char*>(a + 4 * kGemmMR * 4), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(a + 4 * kGemmMR * 4 + 16), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchFloats), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchFloats + 16), _MM_HINT_T0);
         step(a, b);
         step(a + kGemmMR, b + kGemmNR);
         step(a + 2 * kGemmMR, b + 2 * kGemmNR);
@@ -130,6 +130,19 @@ void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, flo
             finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
                               use_row_bias, ep, mask_lo, mask_hi);
     }
+}
+
+}  // namespace
+
+void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                 int mr, int nr, const TileEpilogue& ep) {
+    multiply_tile<4 * kGemmMR * 4>(kc, a, b, c, ldc, mr, nr, ep);  // 16 k steps ahead
+}
+
+void sgemm_ukernel_6x16_stream_a_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                          int mr, int nr, const TileEpilogue& ep) {
+    // 4 KiB: 1 and 2 KiB (as for L2) gave no gain on DRAM-resident A; 2 to 8 KiB all did.
+    multiply_tile<1024>(kc, a, b, c, ldc, mr, nr, ep);
 }
 
 }  // namespace cnnengine
