@@ -35,6 +35,8 @@ CASES = [
     # dilation, asymmetric padding, non-square kernels and strides
     (1, 3, 17, 19, 5, 3, 1, 2, 2, 1, "gemm_im2col"),
     (2, 7, 11, 9, 3, (3, 5), (2, 1), (1, 0, 2, 3), (1, 2), 1, "gemm_im2col"),
+    (2, 6, 15, 14, 9, 3, 2, 2, 2, 3, "gemm_im2col"),  # stride and dilation 2 with groups
+    (1, 4, 16, 17, 6, (3, 2), 3, (2, 1, 0, 1), (2, 1), 1, "gemm_im2col"),  # stride 3, dilation 2
     # depthwise (multiplier 1 and 2), grouped with few channels per group
     (2, 13, 9, 9, 13, 3, 1, 1, 1, 13, "depthwise_direct"),
     (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
