@@ -108,6 +108,7 @@ std::pair<FloatArray, FloatArray> pool_grads(const std::string& op, const py::ob
     return {dy, new_float_array({in[0], in[1], in[2], in[3]})};
 }
 
+template <decltype(&max_pool2d_with_indices) kernel>
 py::tuple run_max_pool_train(const py::object& x_obj, const py::object& kernel_size, const py::object& stride,
                              const py::object& padding, const py::object& dilation, bool ceil_mode) {
     const FloatArray x = require_float32(x_obj, "max_pool2d_train input", 4, kNchw);
@@ -120,7 +121,7 @@ py::tuple run_max_pool_train(const py::object& x_obj, const py::object& kernel_s
     int32_t* index_data = indices.mutable_data();
     {
         py::gil_scoped_release release;
-        max_pool2d_with_indices(x.data(), y_data, index_data, s, p);
+        kernel(x.data(), y_data, index_data, s, p);
     }
     return py::make_tuple(y, indices);
 }
@@ -328,9 +329,14 @@ void register_training(py::module_& m) {
     conv_args("conv2d_backward_ref", &run_conv_backward<conv2d_backward_ref>,
               "Reference twin of conv2d_backward: plain loops, double accumulation.");
 
-    m.def("max_pool2d_train", &run_max_pool_train, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-          py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false,
-          "(y, indices): max pooling that also records each window's winner (in-plane int32 index).");
+    const auto max_train_args = [&](const char* name, auto entry, const char* doc) {
+        m.def(name, entry, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+              py::arg("dilation") = 1, py::arg("ceil_mode") = false, doc);
+    };
+    max_train_args("max_pool2d_train", &run_max_pool_train<max_pool2d_with_indices>,
+                   "(y, indices): max pooling that also records each window's winner (in-plane int32 index).");
+    max_train_args("max_pool2d_train_ref", &run_max_pool_train<max_pool2d_with_indices_ref>,
+                   "Reference twin of max_pool2d_train: one window at a time.");
     m.def("max_pool2d_backward", &run_max_pool_backward, py::arg("dy"), py::arg("indices"), py::arg("input_shape"),
           "dx of max pooling from the winners recorded by max_pool2d_train.");
     m.def("max_pool2d_backward_ref", &run_max_pool_backward_ref, py::arg("x"), py::arg("dy"), py::arg("kernel_size"),
