@@ -6,6 +6,7 @@
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
 #include "conv/col2im.h"
+#include "conv/conv2d_weight_grad_dot.h"
 #include "conv/im2row_packer.h"
 #include "elementwise/channel_sum.h"
 #include "gemm/sgemm_driver.h"
@@ -88,10 +89,15 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
 
     parallel_for(slices, slices, [&](int64_t slice) {
         const int64_t first = n * slice / slices, last = n * (slice + 1) / slices;
-        for (int64_t g = 0; g < p.groups && grads.dw; ++g)
+        for (int64_t g = 0; g < p.groups && grads.dw; ++g) {
+            float* dw_g = dw_partial[slice].data() + g * rows * depth;
+            if (weight_grad_by_dot(p)) {
+                conv2d_weight_grad_dot(p, x, first, last, g, h, w, dy, dw_g);
+                continue;
+            }
             for (int64_t b = first; b < last; b += images_per_gemm)
-                weight_grad_images(p, x, b, std::min(last, b + images_per_gemm), g, h, w, dy,
-                                   dw_partial[slice].data() + g * rows * depth);
+                weight_grad_images(p, x, b, std::min(last, b + images_per_gemm), g, h, w, dy, dw_g);
+        }
         for (int64_t b = first; b < last && grads.dx; ++b)
             for (int64_t g = 0; g < p.groups; ++g)
                 data_grad_image(p, weight_t[g], dy + (b * p.out_channels + g * rows) * pixels, h, w,
