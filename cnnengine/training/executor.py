@@ -15,6 +15,9 @@ from cnnengine.training.ops import Mode, Wants, get_train_op, trainable_roles
 
 ConvChoices = Dict[str, Tuple[str, str]]
 AUX_LOSS_WEIGHT = 0.3  # GoogLeNet (Szegedy et al. 2015): auxiliary classifier losses weigh 0.3
+# Freed heap the process keeps between steps rather than faulting fresh pages in every step
+# (src/training/heap_headroom.h): LeNet-5 at batch 64 frees and reallocates a few MB per step.
+HEAP_HEADROOM_BYTES = 32 << 20
 
 
 class TrainingExecutor:
@@ -26,6 +29,7 @@ class TrainingExecutor:
         self.ops = [(node, get_train_op(node)) for node in graph.nodes]
         self.frozen: Set[str] = set(frozen)
         self._seed_rng = np.random.default_rng(0)
+        _C.keep_heap_headroom(HEAP_HEADROOM_BYTES)
 
     # -- which parameters learn -----------------------------------------------------------------
     def trainable(self) -> List[str]:

@@ -25,6 +25,7 @@
 #include "elementwise/relu_backward.h"
 #include "loss/softmax_cross_entropy.h"
 #include "pool/pool2d_backward.h"
+#include "training/heap_headroom.h"
 
 namespace cnnengine::bindings {
 
@@ -385,6 +386,9 @@ void register_training(py::module_& m) {
     bn_back_args("batch_norm_train_backward_ref", &run_bn_train_backward<batch_norm_train_backward_ref>,
                  "Reference twin of batch_norm_train_backward (double).");
 
+    m.def("keep_heap_headroom", &keep_heap_headroom, py::arg("bytes"),
+          "Keeps up to `bytes` of freed heap in the process (glibc M_TOP_PAD) so that training steps "
+          "reuse pages instead of faulting in fresh ones; False where unsupported.");
     m.def(
         "relu_backward",
         [](const py::object& y_obj, const py::object& dy_obj) {
