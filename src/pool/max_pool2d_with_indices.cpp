@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "common/threading.h"
+#include "common/parallel_ranges.h"
 #include "pool/pool2d_backward.h"
 
 namespace cnnengine {
@@ -76,23 +76,27 @@ void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const P
     const int64_t ow0 = std::min(s.out_w, (p.pad_left + p.stride_w - 1) / p.stride_w);
     const int64_t last_fit = s.in_w - 1 + p.pad_left - reach;
     const int64_t ow1 = last_fit < 0 ? ow0 : std::max(ow0, std::min(s.out_w, last_fit / p.stride_w + 1));
-    const double work = static_cast<double>(s.out_h * s.out_w * p.kernel_h * p.kernel_w);
-    parallel_for(s.planes, threads_for(work * static_cast<double>(s.planes), s.planes), [&](int64_t plane) {
+    // Ranges of planes rather than one plane per item: LeNet's planes are 14 x 14, so a per-plane
+    // fork and row list cost as much as the pooling.
+    parallel_ranges(s.planes, s.out_h * s.out_w * p.kernel_h * p.kernel_w, [&](int64_t first, int64_t end) {
         std::vector<int64_t> rows(static_cast<size_t>(p.kernel_h));
-        const float* in = x + plane * s.in_h * s.in_w;
-        for (int64_t oh = 0; oh < s.out_h; ++oh) {
-            float* y_row = y + (plane * s.out_h + oh) * s.out_w;
-            int32_t* at_row = indices + (plane * s.out_h + oh) * s.out_w;
-            const int64_t n_rows = window_rows(s, p, oh, rows.data());
-            for (int64_t ow = 0; ow < ow0; ++ow) edge_window(in, s, p, rows.data(), n_rows, ow, y_row + ow, at_row + ow);
-            if (p.stride_w == 2)
-                interior_columns<2>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
-            else if (p.stride_w == 1)
-                interior_columns<1>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
-            else
-                interior_columns<0>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
-            for (int64_t ow = ow1; ow < s.out_w; ++ow)
-                edge_window(in, s, p, rows.data(), n_rows, ow, y_row + ow, at_row + ow);
+        for (int64_t plane = first; plane < end; ++plane) {
+            const float* in = x + plane * s.in_h * s.in_w;
+            for (int64_t oh = 0; oh < s.out_h; ++oh) {
+                float* y_row = y + (plane * s.out_h + oh) * s.out_w;
+                int32_t* at_row = indices + (plane * s.out_h + oh) * s.out_w;
+                const int64_t n_rows = window_rows(s, p, oh, rows.data());
+                for (int64_t ow = 0; ow < ow0; ++ow)
+                    edge_window(in, s, p, rows.data(), n_rows, ow, y_row + ow, at_row + ow);
+                if (p.stride_w == 2)
+                    interior_columns<2>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
+                else if (p.stride_w == 1)
+                    interior_columns<1>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
+                else
+                    interior_columns<0>(in, s, p, rows.data(), n_rows, ow0, ow1, y_row, at_row);
+                for (int64_t ow = ow1; ow < s.out_w; ++ow)
+                    edge_window(in, s, p, rows.data(), n_rows, ow, y_row + ow, at_row + ow);
+            }
         }
     });
 }

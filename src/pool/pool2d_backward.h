@@ -14,7 +14,9 @@ namespace cnnengine {
 
 void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const Pool2dShape& s,
                              const Pool2dParams& p);
-void max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s);
+// False when some index lies outside its plane (that entry is skipped: the indices were not
+// made by max_pool2d_with_indices for this shape).
+bool max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s);
 void avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s, const Pool2dParams& p);
 void adaptive_avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s);
 

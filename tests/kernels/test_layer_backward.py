@@ -90,10 +90,13 @@ def test_max_pool_train_winners_match_reference_and_torch(shape, kw, rng, torch)
     np.testing.assert_array_equal(y, torch_y.numpy())
 
 
-def test_max_pool_backward_rejects_bad_indices():
-    dy = np.ones((1, 1, 2, 2), np.float32)
+@pytest.mark.parametrize("bad", [16, 99, -1])
+def test_max_pool_backward_rejects_bad_indices(bad):
+    dy = np.ones((2, 3, 2, 2), np.float32)
+    indices = np.zeros((2, 3, 2, 2), np.int32)
+    indices[1, 2, 1, 0] = bad
     with pytest.raises(ValueError, match="outside"):
-        _C.max_pool2d_backward(dy, np.full((1, 1, 2, 2), 99, np.int32), (1, 1, 4, 4))
+        _C.max_pool2d_backward(dy, indices, (2, 3, 4, 4))
 
 
 AVG_CASES = [
