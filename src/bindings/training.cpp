@@ -26,6 +26,7 @@
 #include "loss/softmax_cross_entropy.h"
 #include "pool/pool2d_backward.h"
 #include "training/heap_headroom.h"
+#include "training/sgd_step.h"
 
 namespace cnnengine::bindings {
 
@@ -384,6 +385,30 @@ void register_training(py::module_& m) {
     bn_back_args("batch_norm_train_backward_ref", &run_bn_train_backward<batch_norm_train_backward_ref>,
                  "Reference twin of batch_norm_train_backward (double).");
 
+    m.def(
+        "sgd_step",
+        [](const py::object& param_obj, const py::object& grad_obj, const py::object& buffer_obj, double lr,
+           double momentum, double dampening, bool nesterov, double weight_decay, bool first) {
+            if (!py::isinstance<py::array>(param_obj)) throw py::type_error("sgd_step param must be a numpy float32 array");
+            FloatArray param = output_array(param_obj, shape_of(py::reinterpret_borrow<py::array>(param_obj)),
+                                                  "sgd_step param");
+            const FloatArray grad = require_grad(grad_obj, "sgd_step grad", shape_of(param));
+            require_disjoint(param, grad, "sgd_step grad");
+            std::optional<FloatArray> buffer;
+            if (!buffer_obj.is_none()) buffer = output_array(buffer_obj, shape_of(param), "sgd_step momentum_buffer");
+            if (buffer) require_disjoint(*buffer, param, "sgd_step param"), require_disjoint(*buffer, grad, "sgd_step grad");
+            require(buffer.has_value() == (momentum != 0.0), "sgd_step: a momentum buffer goes with momentum != 0");
+            const SgdHyper h{static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(dampening),
+                             static_cast<float>(weight_decay), nesterov};
+            float* param_data = param.mutable_data();
+            float* buffer_data = buffer ? buffer->mutable_data() : nullptr;
+            py::gil_scoped_release release;
+            sgd_step(param_data, grad.data(), buffer_data, param.size(), h, first);
+        },
+        py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("momentum"),
+        py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("first"),
+        "One torch.optim.SGD update of `param` (and its momentum buffer) in place; on the `first` step the "
+        "buffer must hold zeros.");
     m.def("keep_heap_headroom", &keep_heap_headroom, py::arg("bytes"),
           "Keeps up to `bytes` of freed heap in the process (glibc M_TOP_PAD) so that training steps "
           "reuse pages instead of faulting in fresh ones; False where unsupported.");
