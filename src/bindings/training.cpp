@@ -128,19 +128,22 @@ py::tuple run_max_pool_train(const py::object& x_obj, const py::object& kernel_s
     return py::make_tuple(y, indices);
 }
 
-FloatArray run_max_pool_backward(const py::object& dy_obj, const IndexArray& indices, const py::object& shape_obj) {
+FloatArray run_max_pool_backward(const py::object& dy_obj, const IndexArray& indices, const py::object& shape_obj,
+                                 const py::object& gate_obj) {
     const auto in = input_shape_of(shape_obj, "max_pool2d_backward");
     const FloatArray dy = require_float32(dy_obj, "max_pool2d_backward dy", 4, kNchw);
     require(dy.shape(0) == in[0] && dy.shape(1) == in[1], "max_pool2d_backward: dy and input_shape disagree on N x C");
     require(indices.ndim() == 4 && shape_of(indices) == shape_of(dy),
             "max_pool2d_backward: indices must have dy's shape " + shape_string(dy));
     Pool2dShape s{in[0] * in[1], in[2], in[3], dy.shape(2), dy.shape(3)};
+    std::optional<FloatArray> gate;
+    if (!gate_obj.is_none()) gate = require_grad(gate_obj, "max_pool2d_backward gate", shape_of(dy));
     FloatArray dx = new_float_array({in[0], in[1], in[2], in[3]});
     float* dx_data = dx.mutable_data();
     bool inside;
     {
         py::gil_scoped_release release;
-        inside = max_pool2d_backward(dy.data(), indices.data(), dx_data, s);
+        inside = max_pool2d_backward(dy.data(), indices.data(), data_or_null(gate), dx_data, s);
     }
     require(inside, "max_pool2d_backward: an index lies outside the input plane");
     return dx;
@@ -340,7 +343,9 @@ void register_training(py::module_& m) {
     max_train_args("max_pool2d_train_ref", &run_max_pool_train<max_pool2d_with_indices_ref>,
                    "Reference twin of max_pool2d_train: one window at a time.");
     m.def("max_pool2d_backward", &run_max_pool_backward, py::arg("dy"), py::arg("indices"), py::arg("input_shape"),
-          "dx of max pooling from the winners recorded by max_pool2d_train.");
+          py::arg("gate") = py::none(),
+          "dx of max pooling from the winners recorded by max_pool2d_train; with `gate` (dy's shape) dy is dropped "
+          "where gate <= 0: pass the pooled output of ReLU-then-pool computed as pool-then-ReLU.");
     m.def("max_pool2d_backward_ref", &run_max_pool_backward_ref, py::arg("x"), py::arg("dy"), py::arg("kernel_size"),
           py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
           py::arg("ceil_mode") = false, "Reference twin: finds each window's winner again from x.");
@@ -423,7 +428,7 @@ void register_training(py::module_& m) {
             relu_backward(y.data(), dy.data(), dx_data, y.size());
             return dx;
         },
-        py::arg("y"), py::arg("dy"), "dx of ReLU from its output y: dy where y > 0, else 0.");
+        py::arg("y"), py::arg("dy"), "dx of ReLU from its output y: 0 where y <= 0, else dy (NaN passes, as in PyTorch).");
     m.def(
         "dropout",
         [](const py::object& x_obj, double p, uint64_t seed) {

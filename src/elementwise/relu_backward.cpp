@@ -16,7 +16,7 @@ void relu_backward(const float* y, const float* dy, float* dx, int64_t count) {
         // that LeNet's first ReLU backward took 2 ms instead of 0.1.
         for (int64_t i = chunk * kChunk; i < end; ++i) {
             const float g = dy[i];
-            dx[i] = y[i] > 0.0f ? g : 0.0f;
+            dx[i] = y[i] <= 0.0f ? 0.0f : g;
         }
     });
 }

@@ -39,20 +39,21 @@ AvgWindow avg_window(const Pool2dShape& s, const Pool2dParams& p, int64_t oh, in
 
 }  // namespace
 
-bool max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s) {
+bool max_pool2d_backward(const float* dy, const int32_t* indices, const float* gate, float* dx, const Pool2dShape& s) {
     const int64_t outputs = s.out_h * s.out_w, plane_size = s.in_h * s.in_w;
     std::atomic<bool> inside{true};
     for_each_plane(s, static_cast<double>(plane_size + outputs), [&](int64_t plane) {
         float* din = dx + plane * plane_size;
         std::fill_n(din, plane_size, 0.0f);
         const float* g = dy + plane * outputs;
+        const float* open = gate ? gate + plane * outputs : nullptr;
         const int32_t* at = indices + plane * outputs;
         bool plane_inside = true;
         for (int64_t o = 0; o < outputs; ++o) {
             // Checked here, where the index is read anyway: a separate pass cost as much as this one.
             const bool ok = at[o] >= 0 && at[o] < plane_size;
             plane_inside &= ok;
-            if (ok) din[at[o]] += g[o];
+            if (ok && !(open && open[o] <= 0.0f)) din[at[o]] += g[o];  // as ReLU's backward: NaN passes
         }
         if (!plane_inside) inside.store(false, std::memory_order_relaxed);
     });

@@ -14,9 +14,12 @@ namespace cnnengine {
 
 void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const Pool2dShape& s,
                              const Pool2dParams& p);
+// gate (null, or shaped like dy): dy is dropped where gate <= 0. With gate = the pooled output
+// this is the backward of ReLU followed by max pooling, pooled from the ReLU's input (the winner
+// of a window is the same unless its maximum is <= 0, where ReLU's gradient is 0 anyway).
 // False when some index lies outside its plane (that entry is skipped: the indices were not
 // made by max_pool2d_with_indices for this shape).
-bool max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s);
+bool max_pool2d_backward(const float* dy, const int32_t* indices, const float* gate, float* dx, const Pool2dShape& s);
 void avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s, const Pool2dParams& p);
 void adaptive_avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s);
 

@@ -90,6 +90,24 @@ def test_max_pool_train_winners_match_reference_and_torch(shape, kw, rng, torch)
     np.testing.assert_array_equal(y, torch_y.numpy())
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2, stride=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+def test_gated_max_pool_backward_is_relu_then_pool(kw, rng, torch):
+    """Pool-then-ReLU with the pool's backward gated by its output gives ReLU-then-pool's dx, also
+    where a whole window is <= 0 (zeros and ties included) or holds a NaN."""
+    x = rng.choice(np.array([-2, -1, 0, 0.5, 1, 3], np.float32), size=(2, 3, 9, 11))
+    x[0, 0, 0, 0] = np.nan
+    pooled, indices = _C.max_pool2d_train(x, **kw)
+    gate = _C.relu(pooled)
+    relu_pooled, relu_indices = _C.max_pool2d_train(_C.relu(x), **kw)
+    np.testing.assert_array_equal(gate, relu_pooled)
+    dy = rng.standard_normal(gate.shape).astype(np.float32)
+    fused = _C.max_pool2d_backward(dy, indices, x.shape, gate=gate)
+    unfused = _C.relu_backward(_C.relu(x), _C.max_pool2d_backward(dy, relu_indices, x.shape))
+    np.testing.assert_array_equal(fused, unfused)
+    fn = lambda t: torch.nn.functional.max_pool2d(torch.relu(t), **kw)  # noqa: E731
+    np.testing.assert_array_equal(fused, torch_grads(torch, fn, dy, x)[0])
+
+
 @pytest.mark.parametrize("bad", [16, 99, -1])
 def test_max_pool_backward_rejects_bad_indices(bad):
     dy = np.ones((2, 3, 2, 2), np.float32)
