@@ -6,6 +6,12 @@
 
 namespace cnnengine {
 
+namespace {
+
+constexpr int64_t kPositionsPerRun = 1024;  // a multiple of kSliceGemmColumns
+
+}  // namespace
+
 bool data_grad_by_slices(const Conv2dParams& p) {
     return p.stride_h == 1 && p.stride_w == 1 && p.out_per_group() <= kDataGradSlicesMaxOutputs &&
            p.in_per_group() >= kDataGradSlicesMinInputs;
@@ -49,7 +55,10 @@ void conv2d_data_grad_slices(const Conv2dParams& p, const float* slice_weights, 
         for (int64_t co = 0; co < cout_g; ++co)
             for (int64_t oy = 0; oy < out_h; ++oy)
                 std::copy_n(dy_g + (co * out_h + oy) * out_w, out_w, dy_planes + co * plane + margin + oy * padded_w);
-        gemm(slice_weights, cin_g, taps, dy_planes, offsets.data(), length, out, length);
+        // In runs of positions whose slices stay in L2 (see conv2d_weight_grad_dot.cpp).
+        for (int64_t j = 0; j < length; j += kPositionsPerRun)
+            gemm(slice_weights, cin_g, taps, dy_planes + j, offsets.data(), std::min(kPositionsPerRun, length - j),
+                 out + j, length);
         float* dx_g = dx + (b * p.in_channels + g * cin_g) * h * w;
         for (int64_t ci = 0; ci < cin_g; ++ci)
             for (int64_t iy = 0; iy < h; ++iy)

@@ -9,6 +9,8 @@ namespace cnnengine {
 
 namespace {
 
+constexpr int64_t kPositionsPerRun = 1024;  // a multiple of kDotLanes
+
 float* grown(std::vector<float>& storage, int64_t count) {
     if (static_cast<int64_t>(storage.size()) < count) storage.resize(static_cast<size_t>(count));
     return storage.data();
@@ -53,7 +55,11 @@ void conv2d_weight_grad_dot(const Conv2dParams& p, const float* x, int64_t b0, i
         for (int64_t r = 0; r < rows; ++r)
             for (int64_t oy = 0; oy < out_h; ++oy)
                 std::copy_n(dy_g + (r * out_h + oy) * out_w, out_w, dy_rows + r * length + oy * padded_w);
-        dot(dy_rows, length, rows, padded, offsets.data(), taps, length, lanes);
+        // In runs of positions whose dy rows and input slices stay in L2 together (a large image's
+        // planes would otherwise be streamed from memory once per block of rows and taps).
+        for (int64_t j = 0; j < length; j += kPositionsPerRun)
+            dot(dy_rows + j, length, rows, padded + j, offsets.data(), taps, std::min(kPositionsPerRun, length - j),
+                lanes);
     }
     for (int64_t i = 0; i < rows * taps; ++i) {
         float sum = 0.0f;
