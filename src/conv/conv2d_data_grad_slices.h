@@ -15,7 +15,9 @@
 
 namespace cnnengine {
 
-// At most this many output channels per group take this path, and at least this many input
+// At most this many output channels per group take this path (as conv2d_weight_grad_dot.h: dx
+// of 2 x 32 x 112 x 112 with 16 outputs 5.4 ms against 18.0 on the GEMM path with 17; ResNet's
+// 64- and 128-channel layers lose, 21 ms against 14-18), and at least this many input
 // channels: the product computes six at a time (a single input channel ran 1.2 ms against the
 // GEMM path's 0.9 for LeNet's first conv at batch 64, whose dx training never asks for).
 constexpr int64_t kDataGradSlicesMaxOutputs = 16;

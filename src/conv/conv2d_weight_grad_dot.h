@@ -14,7 +14,9 @@
 
 namespace cnnengine {
 
-// At most this many output channels per group take this path (the GEMM path wins above it).
+// At most this many output channels per group take this path. Measured at 1 thread: 16 outputs
+// on 2 x 32 x 112 x 112 (3x3) 5.9 ms against the GEMM path's 9.5 with 17; ResNet's 64- and
+// 128-channel 3x3 layers (batch 4) 22-25 ms against the GEMM path's 14.
 constexpr int64_t kWeightGradDotMaxRows = 16;
 
 // True when conv2d_weight_grad_dot applies: stride 1 and at most kWeightGradDotMaxRows outputs per group.
