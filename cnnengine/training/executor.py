@@ -11,10 +11,13 @@ from cnnengine import _C
 from cnnengine.conv_algorithm import heuristic
 from cnnengine.errors import InputError
 from cnnengine.graph import Graph
-from cnnengine.training.ops import Mode, Wants, get_train_op, trainable_roles
+from cnnengine.training.ops import Mode, Wants, trainable_roles, training_plan
 
 ConvChoices = Dict[str, Tuple[str, str]]
 AUX_LOSS_WEIGHT = 0.3  # GoogLeNet (Szegedy et al. 2015): auxiliary classifier losses weigh 0.3
+# Freed heap the process keeps between steps rather than faulting fresh pages in every step
+# (src/training/heap_headroom.h): LeNet-5 at batch 64 frees and reallocates a few MB per step.
+HEAP_HEADROOM_BYTES = 32 << 20
 
 
 class TrainingExecutor:
@@ -23,9 +26,10 @@ class TrainingExecutor:
         one, or chosen by the heuristic, get the heuristic's choice for each batch's input shape."""
         self.graph = graph
         self.conv_choices: ConvChoices = dict(conv_choices or {})
-        self.ops = [(node, get_train_op(node)) for node in graph.nodes]
+        self.plan = training_plan(graph)
         self.frozen: Set[str] = set(frozen)
         self._seed_rng = np.random.default_rng(0)
+        _C.keep_heap_headroom(HEAP_HEADROOM_BYTES)
 
     # -- which parameters learn -----------------------------------------------------------------
     def trainable(self) -> List[str]:
@@ -66,27 +70,27 @@ class TrainingExecutor:
                     lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm)
         tensors = {self.graph.inputs[0].name: x}
         tape = []
-        for node, op in self.ops:
+        for node, op, inputs in self.plan:
             params = {role: self.graph.params[name] for role, name in node.params.items()}
-            out, saved = op.forward(node, params, [tensors[t] for t in node.inputs], mode)
+            out, saved = op.forward(node, params, [tensors[t] for t in inputs], mode)
             tensors[node.name] = out
-            tape.append((node, op, params, saved))
+            tape.append((node, op, inputs, params, saved))
         return tensors, tape
 
     def backward(self, tape, output_grads: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
         """Parameter name -> gradient of the loss whose gradients at the outputs are `output_grads`."""
         requires = {spec.name: False for spec in self.graph.inputs}
-        for node, _, _, _ in tape:
-            requires[node.name] = self._learns(node) or any(requires[t] for t in node.inputs)
+        for node, _, inputs, _, _ in tape:
+            requires[node.name] = self._learns(node) or any(requires[t] for t in inputs)
         grads = dict(output_grads)
         param_grads = {}
-        for node, op, params, saved in reversed(tape):
+        for node, op, inputs, params, saved in reversed(tape):
             dy = grads.pop(node.name, None)
             if dy is None or not requires[node.name]:
                 continue
-            wants = Wants([requires[t] for t in node.inputs], self._learns(node))
+            wants = Wants([requires[t] for t in inputs], self._learns(node))
             input_grads, role_grads = op.backward(node, params, saved, dy, wants)
-            for tensor, grad in zip(node.inputs, input_grads):
+            for tensor, grad in zip(inputs, input_grads):
                 if grad is None or not requires[tensor]:
                     continue
                 grads[tensor] = grad if tensor not in grads else grads[tensor] + grad

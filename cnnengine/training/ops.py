@@ -180,6 +180,24 @@ class MaxPoolOp(TrainOp):
         return [_C.max_pool2d_backward(dy, indices, shape)], {}
 
 
+class ReluMaxPoolOp(TrainOp):
+    """ReLU then max pooling (LeNet, AlexNet, VGG), run as pooling then ReLU: max and ReLU commute,
+    so the ReLU touches the 4x smaller pooled map, its output is never stored, and its backward is
+    the pool's backward gated by the pooled output (a window whose maximum is <= 0 passes no
+    gradient, as ReLU's would not). `node` is the pool; its input is the ReLU's input."""
+
+    def forward(self, node, params, inputs, mode):
+        y, (indices, shape) = _OPS["max_pool2d"].forward(node, params, inputs, mode)
+        return _C.relu(y, out=y), (indices, shape, y)
+
+    def backward(self, node, params, saved, dy, wants):
+        indices, shape, y = saved
+        return [_C.max_pool2d_backward(dy, indices, shape, gate=y)], {}
+
+
+RELU_MAX_POOL = ReluMaxPoolOp()
+
+
 @train_op("avg_pool2d")
 class AvgPoolOp(TrainOp):
     def args(self, node):
@@ -260,3 +278,22 @@ class SoftmaxOp(TrainOp):
 def trainable_roles(op: str) -> Tuple[str, ...]:
     """Parameter roles that are learned (BatchNorm's running statistics are not)."""
     return {"conv2d": ("weight", "bias"), "linear": ("weight", "bias"), "batch_norm2d": ("weight", "bias")}.get(op, ())
+
+
+def training_plan(graph) -> List[Tuple]:
+    """(node, op, input names) per step of the training run, in graph order. A ReLU whose only
+    consumer is a max pool (and which is no graph output) is folded into it (ReluMaxPoolOp)."""
+    uses: Dict[str, int] = {}
+    for name in [t for node in graph.nodes for t in node.inputs] + graph.outputs + graph.training_outputs:
+        uses[name] = uses.get(name, 0) + 1
+    by_name = {node.name: node for node in graph.nodes}
+    plan = []
+    for node in graph.nodes:
+        op = get_train_op(node)
+        source = by_name.get(node.inputs[0]) if node.op == "max_pool2d" else None
+        if source is not None and source.op == "relu" and uses[source.name] == 1:
+            plan = [step for step in plan if step[0] is not source]
+            plan.append((node, RELU_MAX_POOL, list(source.inputs)))
+        else:
+            plan.append((node, op, list(node.inputs)))
+    return plan

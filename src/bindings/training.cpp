@@ -25,6 +25,8 @@
 #include "elementwise/relu_backward.h"
 #include "loss/softmax_cross_entropy.h"
 #include "pool/pool2d_backward.h"
+#include "training/heap_headroom.h"
+#include "training/sgd_step.h"
 
 namespace cnnengine::bindings {
 
@@ -108,6 +110,7 @@ std::pair<FloatArray, FloatArray> pool_grads(const std::string& op, const py::ob
     return {dy, new_float_array({in[0], in[1], in[2], in[3]})};
 }
 
+template <decltype(&max_pool2d_with_indices) kernel>
 py::tuple run_max_pool_train(const py::object& x_obj, const py::object& kernel_size, const py::object& stride,
                              const py::object& padding, const py::object& dilation, bool ceil_mode) {
     const FloatArray x = require_float32(x_obj, "max_pool2d_train input", 4, kNchw);
@@ -120,26 +123,29 @@ py::tuple run_max_pool_train(const py::object& x_obj, const py::object& kernel_s
     int32_t* index_data = indices.mutable_data();
     {
         py::gil_scoped_release release;
-        max_pool2d_with_indices(x.data(), y_data, index_data, s, p);
+        kernel(x.data(), y_data, index_data, s, p);
     }
     return py::make_tuple(y, indices);
 }
 
-FloatArray run_max_pool_backward(const py::object& dy_obj, const IndexArray& indices, const py::object& shape_obj) {
+FloatArray run_max_pool_backward(const py::object& dy_obj, const IndexArray& indices, const py::object& shape_obj,
+                                 const py::object& gate_obj) {
     const auto in = input_shape_of(shape_obj, "max_pool2d_backward");
     const FloatArray dy = require_float32(dy_obj, "max_pool2d_backward dy", 4, kNchw);
     require(dy.shape(0) == in[0] && dy.shape(1) == in[1], "max_pool2d_backward: dy and input_shape disagree on N x C");
     require(indices.ndim() == 4 && shape_of(indices) == shape_of(dy),
             "max_pool2d_backward: indices must have dy's shape " + shape_string(dy));
     Pool2dShape s{in[0] * in[1], in[2], in[3], dy.shape(2), dy.shape(3)};
-    const int32_t* at = indices.data();
-    bool inside = true;  // one check at the end: a message per element would cost more than the kernel
-    for (py::ssize_t i = 0; i < indices.size(); ++i) inside &= at[i] >= 0 && at[i] < in[2] * in[3];
-    require(inside, "max_pool2d_backward: an index lies outside the input plane");
+    std::optional<FloatArray> gate;
+    if (!gate_obj.is_none()) gate = require_grad(gate_obj, "max_pool2d_backward gate", shape_of(dy));
     FloatArray dx = new_float_array({in[0], in[1], in[2], in[3]});
     float* dx_data = dx.mutable_data();
-    py::gil_scoped_release release;
-    max_pool2d_backward(dy.data(), at, dx_data, s);
+    bool inside;
+    {
+        py::gil_scoped_release release;
+        inside = max_pool2d_backward(dy.data(), indices.data(), data_or_null(gate), dx_data, s);
+    }
+    require(inside, "max_pool2d_backward: an index lies outside the input plane");
     return dx;
 }
 
@@ -328,11 +334,18 @@ void register_training(py::module_& m) {
     conv_args("conv2d_backward_ref", &run_conv_backward<conv2d_backward_ref>,
               "Reference twin of conv2d_backward: plain loops, double accumulation.");
 
-    m.def("max_pool2d_train", &run_max_pool_train, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-          py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false,
-          "(y, indices): max pooling that also records each window's winner (in-plane int32 index).");
+    const auto max_train_args = [&](const char* name, auto entry, const char* doc) {
+        m.def(name, entry, py::arg("x"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+              py::arg("dilation") = 1, py::arg("ceil_mode") = false, doc);
+    };
+    max_train_args("max_pool2d_train", &run_max_pool_train<max_pool2d_with_indices>,
+                   "(y, indices): max pooling that also records each window's winner (in-plane int32 index).");
+    max_train_args("max_pool2d_train_ref", &run_max_pool_train<max_pool2d_with_indices_ref>,
+                   "Reference twin of max_pool2d_train: one window at a time.");
     m.def("max_pool2d_backward", &run_max_pool_backward, py::arg("dy"), py::arg("indices"), py::arg("input_shape"),
-          "dx of max pooling from the winners recorded by max_pool2d_train.");
+          py::arg("gate") = py::none(),
+          "dx of max pooling from the winners recorded by max_pool2d_train; with `gate` (dy's shape) dy is dropped "
+          "where gate <= 0: pass the pooled output of ReLU-then-pool computed as pool-then-ReLU.");
     m.def("max_pool2d_backward_ref", &run_max_pool_backward_ref, py::arg("x"), py::arg("dy"), py::arg("kernel_size"),
           py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
           py::arg("ceil_mode") = false, "Reference twin: finds each window's winner again from x.");
@@ -378,6 +391,33 @@ void register_training(py::module_& m) {
                  "Reference twin of batch_norm_train_backward (double).");
 
     m.def(
+        "sgd_step",
+        [](const py::object& param_obj, const py::object& grad_obj, const py::object& buffer_obj, double lr,
+           double momentum, double dampening, bool nesterov, double weight_decay, bool first) {
+            if (!py::isinstance<py::array>(param_obj)) throw py::type_error("sgd_step param must be a numpy float32 array");
+            FloatArray param = output_array(param_obj, shape_of(py::reinterpret_borrow<py::array>(param_obj)),
+                                                  "sgd_step param");
+            const FloatArray grad = require_grad(grad_obj, "sgd_step grad", shape_of(param));
+            require_disjoint(param, grad, "sgd_step grad");
+            std::optional<FloatArray> buffer;
+            if (!buffer_obj.is_none()) buffer = output_array(buffer_obj, shape_of(param), "sgd_step momentum_buffer");
+            if (buffer) require_disjoint(*buffer, param, "sgd_step param"), require_disjoint(*buffer, grad, "sgd_step grad");
+            require(buffer.has_value() == (momentum != 0.0), "sgd_step: a momentum buffer goes with momentum != 0");
+            const SgdHyper h{static_cast<float>(lr), static_cast<float>(momentum), static_cast<float>(dampening),
+                             static_cast<float>(weight_decay), nesterov};
+            float* param_data = param.mutable_data();
+            float* buffer_data = buffer ? buffer->mutable_data() : nullptr;
+            py::gil_scoped_release release;
+            sgd_step(param_data, grad.data(), buffer_data, param.size(), h, first);
+        },
+        py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"), py::arg("momentum"),
+        py::arg("dampening"), py::arg("nesterov"), py::arg("weight_decay"), py::arg("first"),
+        "One torch.optim.SGD update of `param` (and its momentum buffer) in place; on the `first` step the "
+        "buffer must hold zeros.");
+    m.def("keep_heap_headroom", &keep_heap_headroom, py::arg("bytes"),
+          "Keeps up to `bytes` of freed heap in the process (glibc M_TOP_PAD) so that training steps "
+          "reuse pages instead of faulting in fresh ones; False where unsupported.");
+    m.def(
         "relu_backward",
         [](const py::object& y_obj, const py::object& dy_obj) {
             const FloatArray y = require_float32(y_obj, "relu_backward y", -1, "any shape");
@@ -388,7 +428,7 @@ void register_training(py::module_& m) {
             relu_backward(y.data(), dy.data(), dx_data, y.size());
             return dx;
         },
-        py::arg("y"), py::arg("dy"), "dx of ReLU from its output y: dy where y > 0, else 0.");
+        py::arg("y"), py::arg("dy"), "dx of ReLU from its output y: 0 where y <= 0, else dy (NaN passes, as in PyTorch).");
     m.def(
         "dropout",
         [](const py::object& x_obj, double p, uint64_t seed) {

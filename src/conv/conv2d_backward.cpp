@@ -6,6 +6,8 @@
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
 #include "conv/col2im.h"
+#include "conv/conv2d_data_grad_slices.h"
+#include "conv/conv2d_weight_grad_dot.h"
 #include "conv/im2row_packer.h"
 #include "elementwise/channel_sum.h"
 #include "gemm/sgemm_driver.h"
@@ -73,9 +75,13 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
     // Images per weight-gradient GEMM: enough for one full K block of the driver.
     const int64_t images_per_gemm = std::max<int64_t>(1, kGemmMaxKC / pixels);
     std::vector<std::vector<float>> dw_partial(grads.dw ? slices : 0, std::vector<float>(weight_count, 0.0f));
-    // dx: W_g^T [K x Cout/g] packed once per group, shared by every image.
+    // dx: by slices (stride 1, few outputs per group: weights rearranged once per group) or
+    // W_g^T [K x Cout/g] packed once per group; either is shared by every image.
+    const bool dx_by_slices = grads.dx && data_grad_by_slices(p);
+    std::vector<std::vector<float>> slice_weights;
     std::vector<PackedA> weight_t;
-    if (grads.dx) {
+    for (int64_t g = 0; g < p.groups && dx_by_slices; ++g) slice_weights.push_back(data_grad_slice_weights(p, weight, g));
+    if (grads.dx && !dx_by_slices) {
         std::fill(grads.dx, grads.dx + n * p.in_channels * h * w, 0.0f);
         std::vector<float> transposed(static_cast<size_t>(depth * rows));
         for (int64_t g = 0; g < p.groups; ++g) {
@@ -88,11 +94,18 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
 
     parallel_for(slices, slices, [&](int64_t slice) {
         const int64_t first = n * slice / slices, last = n * (slice + 1) / slices;
-        for (int64_t g = 0; g < p.groups && grads.dw; ++g)
+        for (int64_t g = 0; g < p.groups && grads.dw; ++g) {
+            float* dw_g = dw_partial[slice].data() + g * rows * depth;
+            if (weight_grad_by_dot(p)) {
+                conv2d_weight_grad_dot(p, x, first, last, g, h, w, dy, dw_g);
+                continue;
+            }
             for (int64_t b = first; b < last; b += images_per_gemm)
-                weight_grad_images(p, x, b, std::min(last, b + images_per_gemm), g, h, w, dy,
-                                   dw_partial[slice].data() + g * rows * depth);
-        for (int64_t b = first; b < last && grads.dx; ++b)
+                weight_grad_images(p, x, b, std::min(last, b + images_per_gemm), g, h, w, dy, dw_g);
+        }
+        for (int64_t g = 0; g < p.groups && dx_by_slices; ++g)
+            conv2d_data_grad_slices(p, slice_weights[g].data(), dy, first, last, g, h, w, grads.dx);
+        for (int64_t b = first; b < last && grads.dx && !dx_by_slices; ++b)
             for (int64_t g = 0; g < p.groups; ++g)
                 data_grad_image(p, weight_t[g], dy + (b * p.out_channels + g * rows) * pixels, h, w,
                                 grads.dx + (b * p.in_channels + g * cin_g) * h * w);

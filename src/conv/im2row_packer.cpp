@@ -24,18 +24,19 @@ void Im2rowBPacker::pack_tap(int64_t tap, int64_t k0, int64_t kc, float* column)
     const float* channel = image_ + ci * h_ * w_;
     const int64_t x_shift = kx * p_.dilation_w - p_.pad_left, sw = p_.stride_w;
     const InsideOutputs inside = inside_outputs(x_shift, sw, w_, out_w_);
-    // Walk the pixels row segment by row segment (a segment never spans two images).
-    for (int64_t j = k0, end = k0 + kc; j < end;) {
-        const int64_t image = j / pixels_, pixel = j % pixels_;
-        const int64_t oy = pixel / out_w_, first = pixel % out_w_;
-        const float* plane = channel + image * image_stride_;
+    // Walk the pixels row segment by row segment (a segment never spans two images); the
+    // position advances by counting, not dividing: with 10-pixel rows (LeNet's second conv) two
+    // divisions per segment cost more than the copy.
+    const int64_t out_h = pixels_ / out_w_;
+    int64_t image = k0 / pixels_, oy = (k0 % pixels_) / out_w_, first = k0 % out_w_;
+    for (int64_t j = k0, end = k0 + kc; j < end; first = 0) {
         const int64_t last = std::min(out_w_, first + (end - j));
         float* dst = column + (j - k0) * kGemmNR;
         const int64_t iy = oy * p_.stride_h - p_.pad_top + ky * p_.dilation_h;
         if (iy < 0 || iy >= h_) {
             for (int64_t ox = first; ox < last; ++ox) dst[(ox - first) * kGemmNR] = 0.0f;
         } else {
-            const float* row = plane + iy * w_;
+            const float* row = channel + image * image_stride_ + iy * w_;
             const int64_t inside_begin = std::clamp(inside.begin, first, last),
                           inside_end = std::clamp(inside.end, first, last);
             for (int64_t ox = first; ox < inside_begin; ++ox) dst[(ox - first) * kGemmNR] = 0.0f;
@@ -43,6 +44,7 @@ void Im2rowBPacker::pack_tap(int64_t tap, int64_t k0, int64_t kc, float* column)
             for (int64_t ox = inside_end; ox < last; ++ox) dst[(ox - first) * kGemmNR] = 0.0f;
         }
         j += last - first;
+        if (++oy == out_h) oy = 0, ++image;
     }
 }
 

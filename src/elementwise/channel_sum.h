@@ -12,6 +12,9 @@ inline double channel_sum(const float* x, int64_t batch, int64_t channels, int64
     for (int64_t n = 0; n < batch; ++n) {
         const float* run = x + (n * channels + c) * inner;
         float partial = 0.0f;
+        // Lane-wise partial sums (vectorised): one running sum was a chain of dependent adds,
+        // 0.3 ms for a LeNet bias gradient at batch 64.
+#pragma omp simd reduction(+ : partial)
         for (int64_t i = 0; i < inner; ++i) partial += run[i];
         sum += partial;
     }

@@ -1,5 +1,6 @@
-// ReLU backward from the forward's output: dx = dy where y > 0, else 0 (PyTorch's threshold
-// backward; the gradient at 0 is 0). dx may alias dy. Threaded for large tensors.
+// ReLU backward from the forward's output: dx = 0 where y <= 0, else dy (PyTorch's threshold
+// backward: the gradient at 0 is 0, and a NaN output passes dy). dx may alias dy. Threaded for
+// large tensors.
 #pragma once
 
 #include <cstdint>

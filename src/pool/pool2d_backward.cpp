@@ -1,7 +1,7 @@
 #include "pool/pool2d_backward.h"
 
 #include <algorithm>
-#include <cmath>
+#include <atomic>
 
 #include "common/threading.h"
 
@@ -39,49 +39,25 @@ AvgWindow avg_window(const Pool2dShape& s, const Pool2dParams& p, int64_t oh, in
 
 }  // namespace
 
-void max_pool2d_with_indices(const float* x, float* y, int32_t* indices, const Pool2dShape& s,
-                             const Pool2dParams& p) {
-    const double work = static_cast<double>(s.out_h * s.out_w * p.kernel_h * p.kernel_w);
-    for_each_plane(s, work, [&](int64_t plane) {
-        const float* in = x + plane * s.in_h * s.in_w;
-        const int64_t out_base = plane * s.out_h * s.out_w;
-        for (int64_t oh = 0; oh < s.out_h; ++oh) {
-            for (int64_t ow = 0; ow < s.out_w; ++ow) {
-                float best = -INFINITY;
-                int64_t best_at = -1;
-                for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-                    if (ih < 0 || ih >= s.in_h) continue;
-                    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-                        if (iw < 0 || iw >= s.in_w) continue;
-                        // PyTorch's rule: the first in-bounds tap unless a later one is larger or
-                        // NaN; as selects, since which tap wins is data-dependent and a branch on it
-                        // would mispredict about half the time.
-                        const float v = in[ih * s.in_w + iw];
-                        const int64_t at = ih * s.in_w + iw;
-                        if (best_at < 0) best_at = at;
-                        const bool take = (v > best) | (v != v);
-                        best = take ? v : best;
-                        best_at = take ? at : best_at;
-                    }
-                }
-                y[out_base + oh * s.out_w + ow] = best;
-                indices[out_base + oh * s.out_w + ow] = static_cast<int32_t>(best_at);
-            }
-        }
-    });
-}
-
-void max_pool2d_backward(const float* dy, const int32_t* indices, float* dx, const Pool2dShape& s) {
-    const int64_t outputs = s.out_h * s.out_w;
-    for_each_plane(s, static_cast<double>(s.in_h * s.in_w + outputs), [&](int64_t plane) {
-        float* din = dx + plane * s.in_h * s.in_w;
-        std::fill_n(din, s.in_h * s.in_w, 0.0f);
+bool max_pool2d_backward(const float* dy, const int32_t* indices, const float* gate, float* dx, const Pool2dShape& s) {
+    const int64_t outputs = s.out_h * s.out_w, plane_size = s.in_h * s.in_w;
+    std::atomic<bool> inside{true};
+    for_each_plane(s, static_cast<double>(plane_size + outputs), [&](int64_t plane) {
+        float* din = dx + plane * plane_size;
+        std::fill_n(din, plane_size, 0.0f);
         const float* g = dy + plane * outputs;
+        const float* open = gate ? gate + plane * outputs : nullptr;
         const int32_t* at = indices + plane * outputs;
-        for (int64_t o = 0; o < outputs; ++o) din[at[o]] += g[o];
+        bool plane_inside = true;
+        for (int64_t o = 0; o < outputs; ++o) {
+            // Checked here, where the index is read anyway: a separate pass cost as much as this one.
+            const bool ok = at[o] >= 0 && at[o] < plane_size;
+            plane_inside &= ok;
+            if (ok && !(open && open[o] <= 0.0f)) din[at[o]] += g[o];  // as ReLU's backward: NaN passes
+        }
+        if (!plane_inside) inside.store(false, std::memory_order_relaxed);
     });
+    return inside.load(std::memory_order_relaxed);
 }
 
 void avg_pool2d_backward(const float* dy, float* dx, const Pool2dShape& s, const Pool2dParams& p) {

@@ -8,27 +8,48 @@
 
 namespace cnnengine {
 
+namespace {
+
+// The in-plane index of output (oh, ow)'s winner: the first in-bounds maximum, or the last NaN.
+int64_t window_winner(const float* in, const Pool2dShape& s, const Pool2dParams& p, int64_t oh, int64_t ow) {
+    int64_t winner = -1;
+    for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
+        const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
+        for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
+            const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
+            if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
+            const int64_t at = ih * s.in_w + iw;
+            if (winner < 0 || in[at] > in[winner] || std::isnan(in[at])) winner = at;
+        }
+    }
+    return winner;
+}
+
+}  // namespace
+
+void max_pool2d_with_indices_ref(const float* x, float* y, int32_t* indices, const Pool2dShape& s,
+                                 const Pool2dParams& p) {
+    for (int64_t plane = 0; plane < s.planes; ++plane) {
+        const float* in = x + plane * s.in_h * s.in_w;
+        for (int64_t oh = 0; oh < s.out_h; ++oh) {
+            for (int64_t ow = 0; ow < s.out_w; ++ow) {
+                const int64_t o = (plane * s.out_h + oh) * s.out_w + ow, winner = window_winner(in, s, p, oh, ow);
+                y[o] = in[winner];
+                indices[o] = static_cast<int32_t>(winner);
+            }
+        }
+    }
+}
+
 void max_pool2d_backward_ref(const float* x, const float* dy, float* dx, const Pool2dShape& s,
                              const Pool2dParams& p) {
     std::vector<double> sum(static_cast<size_t>(s.in_h * s.in_w));
     for (int64_t plane = 0; plane < s.planes; ++plane) {
         const float* in = x + plane * s.in_h * s.in_w;
         std::fill(sum.begin(), sum.end(), 0.0);
-        for (int64_t oh = 0; oh < s.out_h; ++oh) {
-            for (int64_t ow = 0; ow < s.out_w; ++ow) {
-                int64_t winner = -1;
-                for (int64_t kh = 0; kh < p.kernel_h; ++kh) {
-                    const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
-                    for (int64_t kw = 0; kw < p.kernel_w; ++kw) {
-                        const int64_t iw = ow * p.stride_w - p.pad_left + kw * p.dilation_w;
-                        if (ih < 0 || ih >= s.in_h || iw < 0 || iw >= s.in_w) continue;
-                        const int64_t at = ih * s.in_w + iw;
-                        if (winner < 0 || in[at] > in[winner] || std::isnan(in[at])) winner = at;
-                    }
-                }
-                sum[winner] += dy[(plane * s.out_h + oh) * s.out_w + ow];
-            }
-        }
+        for (int64_t oh = 0; oh < s.out_h; ++oh)
+            for (int64_t ow = 0; ow < s.out_w; ++ow)
+                sum[window_winner(in, s, p, oh, ow)] += dy[(plane * s.out_h + oh) * s.out_w + ow];
         for (int64_t i = 0; i < s.in_h * s.in_w; ++i) dx[plane * s.in_h * s.in_w + i] = static_cast<float>(sum[i]);
     }
 }

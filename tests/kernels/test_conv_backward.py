@@ -2,7 +2,7 @@
 float64 central finite differences, on awkward shapes and every stride / padding / dilation /
 groups combination the zoo uses, plus grouped and depthwise ones.
 
-Tolerances: the GEMM path sums in float32 over depth K (dx, dw) or N*OH*OW (dw, db), in another
+Tolerances: the GEMM and inner-product paths sum in float32 over depth K (dx, dw) or N*OH*OW (dw, db), in another
 order than PyTorch: rtol 1e-4 with atol 1e-5 * max|reference| (DESIGN.md §4)."""
 import numpy as np
 import pytest
@@ -25,6 +25,15 @@ CASES = [
     ((1, 3, 1, 1), 5, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 1),
     ((2, 64, 12, 12), 70, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),  # several K blocks and row tiles
     ((7, 6, 7, 7), 9, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 3),  # dW GEMMs spanning several images
+    # dW by inner products and dx by slices (stride 1, <= 16 outputs per group; dx: >= 6 inputs per
+    # group, here 7 and 13: a partial block of rows) and either side of the bounds
+    ((2, 4, 9, 11), 10, (3, 2), (1, 1), (2, 0, 1, 1), (2, 1), 2),  # grouped, dilated, asymmetric padding
+    ((2, 14, 9, 11), 10, (3, 2), (1, 1), (2, 0, 1, 1), (2, 1), 2),
+    ((1, 13, 7, 9), 9, (3, 3), (1, 1), (3, 3, 3, 3), (1, 1), 1),  # padding past the kernel's reach
+    ((1, 6, 40, 37), 5, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),  # 1560 positions: two runs of them
+    ((9, 1, 28, 28), 6, (5, 5), (1, 1), (2, 2, 2, 2), (1, 1), 1),  # LeNet conv1, several images per thread
+    ((2, 5, 6, 7), 16, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
+    ((2, 5, 6, 7), 17, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1),
 ]
 
 

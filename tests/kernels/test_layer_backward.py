@@ -67,10 +67,54 @@ def test_max_pool_winners_with_nan_and_minus_infinity_as_torch(torch):
         np.testing.assert_array_equal(y, torch_y.numpy())
 
 
-def test_max_pool_backward_rejects_bad_indices():
-    dy = np.ones((1, 1, 2, 2), np.float32)
+WINNER_CASES = MAX_CASES + [
+    ((3, 2, 28, 28), dict(kernel_size=2, stride=2)),  # LeNet
+    ((1, 2, 9, 17), dict(kernel_size=2, stride=2, ceil_mode=True)),  # odd sides: a clipped last window
+    ((2, 1, 11, 23), dict(kernel_size=(2, 3), stride=3, padding=1, ceil_mode=True)),
+    ((1, 2, 10, 19), dict(kernel_size=3, stride=(2, 1), padding=(0, 1), dilation=2)),
+    ((1, 1, 5, 4), dict(kernel_size=4, stride=1, padding=2)),  # every column meets padding
+]
+
+
+@pytest.mark.parametrize("shape,kw", WINNER_CASES)
+def test_max_pool_train_winners_match_reference_and_torch(shape, kw, rng, torch):
+    """Ties (values from a small set), NaN and -inf everywhere: same maxima and indices as the
+    one-window-at-a-time twin and as torch."""
+    x = rng.choice(np.array([0, 1, 2, 3, np.nan, -np.inf], np.float32), size=shape, p=[.3, .3, .2, .1, .05, .05])
+    y, indices = _C.max_pool2d_train(x, **kw)
+    ref_y, ref_indices = _C.max_pool2d_train_ref(x, **kw)
+    np.testing.assert_array_equal(indices, ref_indices)
+    np.testing.assert_array_equal(y, ref_y)
+    torch_y, torch_indices = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kw)
+    np.testing.assert_array_equal(indices, torch_indices.numpy())
+    np.testing.assert_array_equal(y, torch_y.numpy())
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2, stride=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)])
+def test_gated_max_pool_backward_is_relu_then_pool(kw, rng, torch):
+    """Pool-then-ReLU with the pool's backward gated by its output gives ReLU-then-pool's dx, also
+    where a whole window is <= 0 (zeros and ties included) or holds a NaN."""
+    x = rng.choice(np.array([-2, -1, 0, 0.5, 1, 3], np.float32), size=(2, 3, 9, 11))
+    x[0, 0, 0, 0] = np.nan
+    pooled, indices = _C.max_pool2d_train(x, **kw)
+    gate = _C.relu(pooled)
+    relu_pooled, relu_indices = _C.max_pool2d_train(_C.relu(x), **kw)
+    np.testing.assert_array_equal(gate, relu_pooled)
+    dy = rng.standard_normal(gate.shape).astype(np.float32)
+    fused = _C.max_pool2d_backward(dy, indices, x.shape, gate=gate)
+    unfused = _C.relu_backward(_C.relu(x), _C.max_pool2d_backward(dy, relu_indices, x.shape))
+    np.testing.assert_array_equal(fused, unfused)
+    fn = lambda t: torch.nn.functional.max_pool2d(torch.relu(t), **kw)  # noqa: E731
+    np.testing.assert_array_equal(fused, torch_grads(torch, fn, dy, x)[0])
+
+
+@pytest.mark.parametrize("bad", [16, 99, -1])
+def test_max_pool_backward_rejects_bad_indices(bad):
+    dy = np.ones((2, 3, 2, 2), np.float32)
+    indices = np.zeros((2, 3, 2, 2), np.int32)
+    indices[1, 2, 1, 0] = bad
     with pytest.raises(ValueError, match="outside"):
-        _C.max_pool2d_backward(dy, np.full((1, 1, 2, 2), 99, np.int32), (1, 1, 4, 4))
+        _C.max_pool2d_backward(dy, indices, (2, 3, 4, 4))
 
 
 AVG_CASES = [

@@ -103,3 +103,19 @@ def test_bad_hyper_parameters_are_refused(rng):
         SGD(params, list(params), lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="unknown"):
         SGD(params, ["nope"], lr=0.1)
+
+
+def test_sgd_step_kernel_refuses_what_it_cannot_update_in_place(rng):
+    from cnnengine import _C
+
+    param, grad = rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    frozen = param.copy()
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        _C.sgd_step(frozen, grad, None, 0.1, 0.0, 0.0, False, 0.0, False)
+    with pytest.raises(ValueError, match="momentum buffer"):
+        _C.sgd_step(param, grad, None, 0.1, 0.9, 0.0, False, 0.0, False)
+    with pytest.raises(ValueError, match="grad"):
+        _C.sgd_step(param, grad[:5], None, 0.1, 0.0, 0.0, False, 0.0, False)
+    with pytest.raises(ValueError, match="overlaps"):
+        _C.sgd_step(param, param, None, 0.1, 0.0, 0.0, False, 0.0, False)
