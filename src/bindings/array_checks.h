@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace cnnengine::bindings {
@@ -55,5 +56,10 @@ void require_same_or_disjoint(const FloatArray& out, const FloatArray& input, co
 
 // Raises ValueError with `message` when `condition` is false.
 void require(bool condition, const std::string& message);
+// The same for checks on every call: `make_message()` builds the message only when one is raised.
+template <typename MakeMessage, typename = std::enable_if_t<std::is_invocable_r_v<std::string, MakeMessage>>>
+void require(bool condition, MakeMessage&& make_message) {
+    if (!condition) throw py::value_error(make_message());
+}
 
 }  // namespace cnnengine::bindings

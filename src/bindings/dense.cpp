@@ -24,9 +24,10 @@ struct LinearArgs {
 // Checks x [N x in_features]; returns out (checked, not overlapping x: the GEMM reads x after
 // writing parts of y) or a new y [N x out_features] when out is None.
 FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_features, const py::object& out) {
-    require(x.shape(1) == in_features, "linear input has " + std::to_string(x.shape(1)) +
-                                           " features, the weight expects " + std::to_string(in_features) +
-                                           " (input must be N x in_features)");
+    require(x.shape(1) == in_features, [&] {
+        return "linear input has " + std::to_string(x.shape(1)) + " features, the weight expects " +
+               std::to_string(in_features) + " (input must be N x in_features)";
+    });
     FloatArray y = output_array(out, {x.shape(0), out_features}, "linear out");
     require_disjoint(y, x, "linear input");
     return y;

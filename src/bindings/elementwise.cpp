@@ -48,15 +48,16 @@ std::string number(double v) {
 FloatArray require_nc_or_nchw(const py::object& obj, const std::string& what) {
     FloatArray x = require_float32(obj, what, -1, "N x C x H x W or N x C");
     require(x.ndim() == 2 || x.ndim() == 4,
-            what + " must be 2-D (N x C) or 4-D (N x C x H x W), got shape " + shape_string(x));
+            [&] { return what + " must be 2-D (N x C) or 4-D (N x C x H x W), got shape " + shape_string(x); });
     return x;
 }
 
 // Python's axis (negative counts from the end) checked against `rank`.
 int normalize_axis(int axis, int rank, const std::string& what) {
-    require(axis >= -rank && axis < rank, what + " axis must be in [" + std::to_string(-rank) + ", " +
-                                              std::to_string(rank) + ") for a " + std::to_string(rank) +
-                                              "-D input, got " + std::to_string(axis));
+    require(axis >= -rank && axis < rank, [&] {
+        return what + " axis must be in [" + std::to_string(-rank) + ", " + std::to_string(rank) + ") for a " +
+               std::to_string(rank) + "-D input, got " + std::to_string(axis);
+    });
     return axis < 0 ? axis + rank : axis;
 }
 
@@ -71,14 +72,14 @@ struct AxisSplit {
 // A per-channel parameter vector of length `channels`; None allowed when `optional`.
 std::optional<FloatArray> channel_param(const py::object& obj, const std::string& what, int64_t channels,
                                         bool optional) {
-    require(optional || !obj.is_none(), what + " is required, got None");
+    require(optional || !obj.is_none(), [&] { return what + " is required, got None"; });
     std::optional<FloatArray> p = optional_float32(obj, what, 1, "C");
     if (p) require_shape(*p, {channels}, what);
     return p;
 }
 
 void require_eps(double eps, const std::string& what) {
-    require(std::isfinite(eps) && eps >= 0.0, what + " eps must be a finite number >= 0, got " + number(eps));
+    require(std::isfinite(eps) && eps >= 0.0, [&] { return what + " eps must be a finite number >= 0, got " + number(eps); });
 }
 
 // The four batch-norm parameter vectors of one call, checked against the channel count.
@@ -136,10 +137,10 @@ template <LrnKernel kernel>
 FloatArray run_lrn(const py::object& x_obj, int64_t size, double alpha, double beta, double k,
                    const py::object& out_obj) {
     const FloatArray x = require_float32(x_obj, "lrn input", 4, "N x C x H x W");
-    require(size >= 1, "lrn size must be >= 1, got " + std::to_string(size));
-    require(std::isfinite(alpha), "lrn alpha must be finite, got " + number(alpha));
-    require(std::isfinite(beta), "lrn beta must be finite, got " + number(beta));
-    require(std::isfinite(k), "lrn k must be finite, got " + number(k));
+    require(size >= 1, [&] { return "lrn size must be >= 1, got " + std::to_string(size); });
+    require(std::isfinite(alpha), [&] { return "lrn alpha must be finite, got " + number(alpha); });
+    require(std::isfinite(beta), [&] { return "lrn beta must be finite, got " + number(beta); });
+    require(std::isfinite(k), [&] { return "lrn k must be finite, got " + number(k); });
     const AxisSplit s(x, 1);
     FloatArray y = output_array(out_obj, shape_of(x), "lrn out");
     require_disjoint(y, x, "lrn input");
@@ -195,8 +196,10 @@ FloatArray run_concat(const py::object& seq, int axis, const py::object& out_obj
         const FloatArray& a = inputs[i];
         bool same = a.ndim() == rank;
         for (int d = 0; same && d < rank; ++d) same = d == axis || a.shape(d) == first.shape(d);
-        require(same, "concat input " + std::to_string(i) + " has shape " + shape_string(a) + " but input 0 has shape " +
-                          shape_string(first) + ": all dimensions except axis " + std::to_string(axis) + " must match");
+        require(same, [&] {
+            return "concat input " + std::to_string(i) + " has shape " + shape_string(a) + " but input 0 has shape " +
+                   shape_string(first) + ": all dimensions except axis " + std::to_string(axis) + " must match";
+        });
         out_shape[axis] += a.shape(axis);
         const AxisSplit s(a, axis);
         data.push_back(a.data());

@@ -66,8 +66,10 @@ FloatArray run_packed(FloatArray c, const FloatArray& b, const EpilogueArgs& ep,
 }
 
 void require_inner(int64_t a_cols, const FloatArray& b) {
-    require(b.shape(0) == a_cols, "sgemm: inner dimensions differ: A is M x " + std::to_string(a_cols) +
-                                      " but B is " + std::to_string(b.shape(0)) + " x N");
+    require(b.shape(0) == a_cols, [&] {
+        return "sgemm: inner dimensions differ: A is M x " + std::to_string(a_cols) + " but B is " +
+               std::to_string(b.shape(0)) + " x N";
+    });
 }
 
 }  // namespace

@@ -51,8 +51,9 @@ FloatArray run_binary(const py::object& a_obj, const py::object& b_obj, const st
     const FloatArray a = require_float32(a_obj, "binary a", -1, "any shape");
     const FloatArray b = require_float32(b_obj, "binary b", -1, "a shape that broadcasts with a");
     const BroadcastShapes shapes(shape_of(a), shape_of(b));
-    require(shapes.compatible, "binary " + op_name + ": shapes " + shape_string(a) + " and " + shape_string(b) +
-                                   " do not broadcast");
+    require(shapes.compatible, [&] {
+        return "binary " + op_name + ": shapes " + shape_string(a) + " and " + shape_string(b) + " do not broadcast";
+    });
     FloatArray y = output_array(out_obj, shapes.out, "binary out");
     require_same_or_disjoint(y, a, "binary a");
     require_same_or_disjoint(y, b, "binary b");
@@ -71,7 +72,7 @@ Activation make_activation(const std::string& name, double alpha, double beta) {
          {"hard_sigmoid", ActivationKind::hard_sigmoid}, {"hard_swish", ActivationKind::hard_swish},
          {"tanh", ActivationKind::tanh}, {"clip", ActivationKind::clip}},
         "activation kind");
-    require(!std::isnan(alpha) && !std::isnan(beta), "activation " + name + ": alpha and beta must not be NaN");
+    require(!std::isnan(alpha) && !std::isnan(beta), [&] { return "activation " + name + ": alpha and beta must not be NaN"; });
     require(kind != ActivationKind::clip || alpha <= beta, "activation clip: min must be <= max");
     return Activation{kind, static_cast<float>(alpha), static_cast<float>(beta)};
 }

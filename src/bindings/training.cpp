@@ -200,8 +200,9 @@ py::tuple run_linear_backward(const py::object& x_obj, const py::object& weight_
     const FloatArray weight = require_float32(weight_obj, "linear_backward weight", 2, "out_features x in_features");
     const FloatArray x = require_float32(x_obj, "linear_backward input", 2, "N x in_features");
     const int64_t n = x.shape(0), out_f = weight.shape(0), in_f = weight.shape(1);
-    require(x.shape(1) == in_f, "linear_backward input has " + std::to_string(x.shape(1)) + " features, expected " +
-                                    std::to_string(in_f));
+    require(x.shape(1) == in_f, [&] {
+        return "linear_backward input has " + std::to_string(x.shape(1)) + " features, expected " + std::to_string(in_f);
+    });
     const FloatArray dy = require_grad(dy_obj, "linear_backward dy", {n, out_f});
     OptionalArray dx = new_if(need_dx, {n, in_f}), dw = new_if(need_dw, {out_f, in_f}), db = new_if(need_db, {out_f});
     {
@@ -229,7 +230,7 @@ OptionalArray channel_vector(const py::object& obj, const std::string& what, int
 
 FloatArray require_x_nc(const py::object& obj, const std::string& what) {
     FloatArray x = require_float32(obj, what, -1, "N x C x H x W or N x C");
-    require(x.ndim() == 2 || x.ndim() == 4, what + " must be N x C or N x C x H x W, got " + shape_string(x));
+    require(x.ndim() == 2 || x.ndim() == 4, [&] { return what + " must be N x C or N x C x H x W, got " + shape_string(x); });
     return x;
 }
 
@@ -239,8 +240,8 @@ py::tuple run_bn_train(const py::object& x_obj, const py::object& weight_obj, co
                        double momentum) {
     const FloatArray x = require_x_nc(x_obj, "batch_norm_train input");
     const ChannelSplit s(x);
-    require(s.batch * s.inner > 1, "batch_norm_train needs more than one value per channel, got input " +
-                                       shape_string(x));
+    require(s.batch * s.inner > 1,
+            [&] { return "batch_norm_train needs more than one value per channel, got input " + shape_string(x); });
     require(std::isfinite(eps) && eps >= 0, "batch_norm_train eps must be >= 0");
     require(std::isfinite(momentum) && momentum >= 0 && momentum <= 1, "batch_norm_train momentum must be in [0, 1]");
     const OptionalArray weight = channel_vector(weight_obj, "batch_norm_train weight", s.channels);
