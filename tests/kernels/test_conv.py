@@ -107,10 +107,19 @@ def test_fused_residual_and_relu(rng, torch, case):
     assert (y == 0).any() and (y > 0).any()
 
 
-# Depthwise shapes for the wide-plane kernel (depthwise_wide.h: stride 1 or 2, no dilation):
+# Depthwise shapes for the flat-plane kernel (depthwise_flat.h: out = in / stride, 5x5 kernels or
+# rows < 16) and the wide-plane kernel (depthwise_wide.h: other strides 1 or 2, no dilation):
 # MobileNet's 3x3 / 5x5 at stride 1 and 2, maps from 1x1 to 57x57, odd channel counts, a
 # multiplier of 2, asymmetric and zero padding, and a stride 3 / mixed-stride case that falls back.
 DEPTHWISE_CASES = [
+    (1, 9, 7, 7, 9, 5, 1, 2),  # flat: MobileNet-V3's last maps
+    (1, 5, 14, 14, 10, 3, 2, 1),  # flat: stride 2 to 7 x 7, multiplier 2
+    (2, 6, 28, 28, 6, 5, 2, 2),  # flat: stride 2, 5x5, two images
+    (1, 4, 8, 12, 4, 3, 2, (0, 0, 1, 1)),  # flat: TensorFlow "SAME" (end-only) padding, not square
+    (1, 3, 10, 6, 3, (5, 3), 1, (2, 1, 2, 1)),  # flat: 5x3 kernel
+    (1, 3, 6, 6, 3, 1, 1, 0),  # flat: 1x1 depthwise
+    (1, 5, 20, 20, 5, 3, 1, 1),  # 3x3 on rows >= 16: wide
+
     (1, 16, 57, 57, 16, 3, 2, 1),  # MobileNet-V3 first block (odd size)
     (2, 13, 14, 14, 13, 5, 1, 2),
     (1, 7, 14, 14, 7, 5, 2, 2),
