@@ -40,6 +40,11 @@ CASES = [
     (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
     (1, 7, 12, 12, 7, 3, 2, (0, 1, 1, 0), 2, 7, "depthwise_direct"),
     (1, 12, 6, 6, 12, 3, 1, 1, 1, 4, "gemm_im2col"),
+    # 1x1 on maps just past whole 16-pixel tiles: the left-over pixels as matrix-vector products
+    # (pointwise_tail.h: 7x7 = 3 tiles + 1, 14x14 = 12 tiles + 4); 21 pixels (+5) stay tiled
+    (1, 96, 7, 7, 200, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (2, 40, 14, 14, 13, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (1, 9, 3, 7, 5, 1, 1, 0, 1, 1, "gemm_1x1"),
     # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
     (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
@@ -104,6 +109,23 @@ def test_fused_residual_and_relu(rng, torch, case):
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
     expected = torch_conv(torch, x, weight, bias, residual=residual, relu=True, **params)
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
+    assert (y == 0).any() and (y > 0).any()
+
+
+@pytest.mark.parametrize("shape", [(1, 33, 7, 7, 19), (2, 8, 2, 10, 7), (1, 5, 1, 17, 6)], ids=str)
+def test_pointwise_tail_with_residual_and_relu(rng, torch, shape):
+    """The epilogue of the matrix-vector tail (pointwise_tail.h) on rows that are no multiple of 6."""
+    n, cin, h, w, cout = shape
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, 1, 1, 0, 1, 1, ""))
+    conv = _C.Conv2d(weight, bias, **params)
+    assert conv.algorithm == "gemm_1x1"
+    residual = rng.standard_normal((n, cout, h, w), dtype=np.float32)
+    y = conv.forward(x, residual=residual, relu=True)
+    ref = _C.conv2d_ref(x, weight, bias, residual=residual, relu=True, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, residual=residual, relu=True, **params),
+                               rtol=1e-4, atol=1e-5 * scale)
     assert (y == 0).any() and (y > 0).any()
 
 
