@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "conv/conv2d_params.h"
+#include "conv/deinterleave_row.h"
 
 namespace cnnengine {
 
@@ -51,10 +52,6 @@ void masked_rows_scalar(const float* src, int64_t src_stride, int64_t rows, int6
                         float* dst);
 void masked_rows_avx2_fma(const float* src, int64_t src_stride, int64_t rows, int64_t width, const uint32_t* keep,
                           float* dst);
-
-// Splits row `in` (2 * half floats) into its even and odd elements.
-void deinterleave_row_scalar(const float* in, int64_t half, float* even, float* odd);
-void deinterleave_row_avx2_fma(const float* in, int64_t half, float* even, float* odd);
 
 struct DepthwiseFlatKernels {
     void (*filter)(const DepthwiseFlatPlane&);

@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "conv/depthwise_wide.h"
+#include "conv/deinterleave_row.h"
 #include "conv/depthwise_wide_rows.h"
 
 namespace cnnengine {
@@ -82,7 +83,7 @@ inline void copy_row(const float* src, int64_t n, float* dst) {
 }  // namespace
 
 void fill_sub_planes_avx2_fma(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub) {
-    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row);
+    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row, deinterleave_row_avx2_fma);
 }
 
 void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,

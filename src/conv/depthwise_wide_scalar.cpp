@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/cpu_features.h"
+#include "conv/deinterleave_row.h"
 #include "conv/depthwise_wide_rows.h"
 
 namespace cnnengine {
@@ -37,7 +38,7 @@ void copy_row(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst
 }  // namespace
 
 void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub) {
-    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row);
+    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row, deinterleave_row_scalar);
 }
 
 void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
