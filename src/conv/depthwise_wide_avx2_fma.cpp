@@ -1,5 +1,6 @@
 // AVX2/FMA depthwise wide-plane loop (depthwise_wide.h): eight ymm accumulators (64 outputs),
 // one broadcast weight and eight unaligned loads per tap; then four, then one vector at a time.
+// Dense convs: four output channels per pass (dense_wide_x4), sharing each tap's loads.
 // Compiled with -mavx2 -mfma only.
 #include <immintrin.h>
 
@@ -62,6 +63,46 @@ void depthwise_wide_avx2_fma(const DepthwiseWidePlane& plane, float* wide) {
         if (t < taps) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(kernel + t), _mm256_loadu_ps(sub + p + tap_offsets[t]), a0);
         _mm256_storeu_ps(wide + p, _mm256_add_ps(a0, a1));
     }
+}
+
+namespace {
+
+// kVectors vectors of outputs at p for the four channels: 4 * kVectors accumulators.
+template <int kVectors>
+void dense_wide_x4_block(const DepthwiseWidePlane& plane, const float* bias, float* wide, int64_t p) {
+    const float* base = plane.sub + p;
+    const float* kernel = plane.kernel;
+    const int64_t* tap_offsets = plane.tap_offsets;
+    const int taps = plane.taps;
+    __m256 acc[kWideChannelBlock][kVectors];
+#pragma GCC unroll 4
+    for (int j = 0; j < kWideChannelBlock; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < kVectors; ++v) acc[j][v] = _mm256_set1_ps(bias[j]);
+    for (int t = 0; t < taps; ++t) {
+        const float* src = base + tap_offsets[t];
+        __m256 in[kVectors];
+#pragma GCC unroll 2
+        for (int v = 0; v < kVectors; ++v) in[v] = _mm256_loadu_ps(src + 8 * v);
+#pragma GCC unroll 4
+        for (int j = 0; j < kWideChannelBlock; ++j) {
+            const __m256 wv = _mm256_broadcast_ss(kernel + j * taps + t);
+#pragma GCC unroll 2
+            for (int v = 0; v < kVectors; ++v) acc[j][v] = _mm256_fmadd_ps(wv, in[v], acc[j][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < kWideChannelBlock; ++j)
+#pragma GCC unroll 2
+        for (int v = 0; v < kVectors; ++v) _mm256_storeu_ps(wide + j * plane.count + p + 8 * v, acc[j][v]);
+}
+
+}  // namespace
+
+void dense_wide_x4_avx2_fma(const DepthwiseWidePlane& plane, const float* bias, float* wide) {
+    int64_t p = 0;
+    for (; p + 16 <= plane.count; p += 16) dense_wide_x4_block<2>(plane, bias, wide, p);
+    for (; p < plane.count; p += 8) dense_wide_x4_block<1>(plane, bias, wide, p);
 }
 
 namespace {

@@ -31,6 +31,15 @@ void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide) {
     }
 }
 
+void dense_wide_x4_scalar(const DepthwiseWidePlane& plane, const float* bias, float* wide) {
+    for (int64_t j = 0; j < kWideChannelBlock; ++j) {
+        DepthwiseWidePlane channel = plane;
+        channel.kernel = plane.kernel + j * plane.taps;
+        channel.bias = bias[j];
+        depthwise_wide_scalar(channel, wide + j * plane.count);
+    }
+}
+
 namespace {
 
 void copy_row(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst); }
@@ -48,9 +57,10 @@ void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, b
 
 DepthwiseWideKernels active_depthwise_wide_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, fill_sub_planes_avx2_fma, compact_wide_avx2_fma};
+    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, dense_wide_x4_avx2_fma, fill_sub_planes_avx2_fma,
+                                                    compact_wide_avx2_fma};
 #endif
-    return {depthwise_wide_scalar, fill_sub_planes_scalar, compact_wide_scalar};
+    return {depthwise_wide_scalar, dense_wide_x4_scalar, fill_sub_planes_scalar, compact_wide_scalar};
 }
 
 }  // namespace cnnengine
