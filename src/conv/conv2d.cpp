@@ -6,6 +6,7 @@
 #include "conv/depthwise_conv2d.h"
 #include "conv/direct_conv2d_wide.h"
 #include "conv/im2col_packer.h"
+#include "conv/pointwise_strided.h"
 #include "conv/pointwise_tail.h"
 #include "gemm/sgemm_driver.h"
 
@@ -134,7 +135,10 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
             return;
         }
         const GemmRange& range = parts[part];
-        if (algorithm_ == ConvAlgorithm::gemm_1x1) {
+        if (algorithm_ == ConvAlgorithm::gemm_1x1 && p.depth() <= kMaxPointwiseStridedDepth &&
+            (pixels - tail) % kGemmNR == 0) {
+            pointwise_strided(packed_groups_[g], image, pixels, out, range);
+        } else if (algorithm_ == ConvAlgorithm::gemm_1x1) {
             MatrixBPacker packer(image, h * w);
             sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
         } else {

@@ -45,6 +45,10 @@ CASES = [
     (1, 96, 7, 7, 200, 1, 1, 0, 1, 1, "gemm_1x1"),
     (2, 40, 14, 14, 13, 1, 1, 0, 1, 1, "gemm_1x1"),
     (1, 9, 3, 7, 5, 1, 1, 0, 1, 1, "gemm_1x1"),
+    # 1x1 reading its input in place (pointwise_strided.h: depth <= 256, whole 16-pixel panels; the
+    # 7x7 / 14x14 cases above too) and, deeper, through packed panels
+    (2, 256, 4, 8, 9, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (1, 300, 4, 8, 10, 1, 1, 0, 1, 1, "gemm_1x1"),
     # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
     (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
