@@ -135,8 +135,7 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
             return;
         }
         const GemmRange& range = parts[part];
-        if (algorithm_ == ConvAlgorithm::gemm_1x1 && p.depth() <= kMaxPointwiseStridedDepth &&
-            (pixels - tail) % kGemmNR == 0) {
+        if (algorithm_ == ConvAlgorithm::gemm_1x1 && prefers_pointwise_strided(rows, p.depth(), pixels - tail)) {
             pointwise_strided(packed_groups_[g], image, pixels, out, range);
         } else if (algorithm_ == ConvAlgorithm::gemm_1x1) {
             MatrixBPacker packer(image, h * w);

@@ -16,6 +16,15 @@ namespace cnnengine {
 
 // Depth (input channels) up to which a 1x1 conv reads its input in place: a 16 KB strip.
 constexpr int64_t kMaxPointwiseStridedDepth = 256;
+// Every column panel passes over all of the packed weights: they must stay in L2 (256 KB here,
+// MobileNet's largest 96 -> 576 is 216 KB); larger ones keep the driver's row blocking.
+constexpr int64_t kMaxPointwiseStridedWeights = 64 * 1024;
+
+// True when a 1x1 conv with `rows` output and `depth` input channels runs here on its first
+// `cols` pixels (which must be whole 16-column panels).
+inline bool prefers_pointwise_strided(int64_t rows, int64_t depth, int64_t cols) {
+    return depth <= kMaxPointwiseStridedDepth && rows * depth <= kMaxPointwiseStridedWeights && cols % kGemmNR == 0;
+}
 
 // C[range] = A * B + epilogue (row_bias, residual, relu; no col_bias, no accumulate), B row-major
 // with row stride ldb; the range's columns are whole 16-column panels.
