@@ -8,6 +8,8 @@ never modify the graph (Model.save writes the original, unfused network):
   relu         conv/linear/add -> relu becomes the producer with relu=True
   activation   conv -> hard_swish / hard_sigmoid / clip / ... (MobileNet-V3) becomes the conv with
                activation=[kind, alpha, beta], applied in the conv's call while its output is in cache
+  squeeze-excitation  x * gate(conv1x1(relu?(conv1x1(global_avg_pool(x))))) (MobileNet-V3), after
+               the activation pass, becomes one squeeze_excitation node (one kernel call, not four)
   algorithm    each conv2d gets the algorithm chosen for it (conv_algorithm.py) as attrs["algorithm"]
 
 A fused node takes the name of the last node it replaces, so consumers and outputs keep their
@@ -25,6 +27,7 @@ import numpy as np
 from cnnengine import _C
 from cnnengine.graph import Graph, Node
 from cnnengine.layers import get_layer
+from cnnengine.layers.base import int_pair_attr, padding_quad
 from cnnengine.layers.pointwise import Activation
 
 
@@ -50,6 +53,7 @@ def optimize_for_inference(graph: Graph, conv_algorithms: Optional[Dict[str, str
     nodes = fuse_residual_add(nodes, outputs)
     nodes = fuse_relu(nodes, outputs)
     nodes = fuse_activation(nodes, outputs)
+    nodes = fuse_squeeze_excitation(nodes, outputs)
     return nodes, params, outputs
 
 
@@ -189,3 +193,45 @@ def fuse_activation(nodes, outputs):
         lambda producer, node: isinstance(get_layer(node.op), Activation) and producer.op == "conv2d" and
         not producer.attrs.get("relu") and "activation" not in producer.attrs,
         lambda producer, node: producer.attrs.update(activation=list(get_layer(node.op).arguments(node))))
+
+
+def is_plain_1x1(node):
+    """A conv2d node that is a matrix product over channels: 1x1, stride 1, no padding, no
+    groups, no residual."""
+    return node.op == "conv2d" and int_pair_attr(node, "kernel_size") == (1, 1) and \
+        int_pair_attr(node, "stride", (1, 1)) == (1, 1) and int_pair_attr(node, "dilation", (1, 1)) == (1, 1) and \
+        node.attrs.get("groups", 1) == 1 and not node.attrs.get("residual") and not any(padding_quad(node))
+
+
+def fuse_squeeze_excitation(nodes, outputs):
+    """binary mul(gate, x) (either order) whose gate is conv2d 1x1 with an activation, of conv2d
+    1x1 (ReLU or none), of adaptive_avg_pool2d(x) to 1x1, each feeding only the next: one
+    squeeze_excitation node named after the mul, run where the mul ran."""
+    by_name = {node.name: node for node in nodes}
+    dropped = set()
+    fused = {}
+    for mul in nodes:
+        if mul.op != "binary" or mul.attrs.get("op") != "mul" or len(mul.inputs) != 2:
+            continue
+        for gate_name, x_name in (mul.inputs, mul.inputs[::-1]):
+            expand = by_name.get(gate_name)
+            reduce = by_name.get(expand.inputs[0]) if expand is not None and expand.op == "conv2d" else None
+            pool = by_name.get(reduce.inputs[0]) if reduce is not None and reduce.op == "conv2d" else None
+            if pool is None or pool.op != "adaptive_avg_pool2d" or int_pair_attr(pool, "output_size") != (1, 1) or \
+                    pool.inputs[0] != x_name or not is_plain_1x1(reduce) or not is_plain_1x1(expand) or \
+                    "activation" in reduce.attrs or "activation" not in expand.attrs or expand.attrs.get("relu") or \
+                    reduce.attrs["in_channels"] != expand.attrs["out_channels"]:
+                continue
+            chain = ((pool, reduce), (reduce, expand), (expand, mul))
+            if any(single_consumer(nodes, producer.name, outputs) is not consumer for producer, consumer in chain):
+                continue
+            params = {"reduce_weight": reduce.params["weight"], "expand_weight": expand.params["weight"]}
+            params.update({role: node.params["bias"] for role, node in (("reduce_bias", reduce), ("expand_bias", expand))
+                           if "bias" in node.params})
+            fused[mul.name] = Node(name=mul.name, op="squeeze_excitation", inputs=[x_name], params=params,
+                                   attrs={"channels": reduce.attrs["in_channels"], "hidden": reduce.attrs["out_channels"],
+                                          "reduce_relu": bool(reduce.attrs.get("relu")),
+                                          "gate": list(expand.attrs["activation"])})
+            dropped.update((pool.name, reduce.name, expand.name))
+            break
+    return [fused.get(node.name, node) for node in nodes if node.name not in dropped]

@@ -24,4 +24,4 @@ def get_layer(op: str) -> Layer:
 
 
 # The families register themselves on import.
-from cnnengine.layers import activation, conv, dense, normalization, pointwise, pool, structured, tensor  # noqa: E402,F401,E501
+from cnnengine.layers import activation, conv, dense, normalization, pointwise, pool, squeeze_excitation, structured, tensor  # noqa: E402,F401,E501

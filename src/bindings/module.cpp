@@ -13,4 +13,5 @@ PYBIND11_MODULE(_C, m) {
     cnnengine::bindings::register_resample(m);
     cnnengine::bindings::register_conv_transpose(m);
     cnnengine::bindings::register_training(m);
+    cnnengine::bindings::register_squeeze_excitation(m);
 }

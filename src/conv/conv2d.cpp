@@ -6,6 +6,8 @@
 #include "conv/depthwise_conv2d.h"
 #include "conv/direct_conv2d_wide.h"
 #include "conv/im2col_packer.h"
+#include "conv/pointwise_strided.h"
+#include "conv/pointwise_tail.h"
 #include "gemm/sgemm_driver.h"
 
 namespace cnnengine {
@@ -105,12 +107,16 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
     // on VGG-16 and ResNet-18 at batch 8, 2 threads).
     const bool small = macs / static_cast<double>(items) < kWholeGemmMaxMacs;
     const bool whole = small && (items >= 4 * threads || items % threads == 0);
-    const std::vector<GemmRange> parts = split_gemm(rows, pixels, whole ? 1 : threads, true);
-    const int64_t tasks = items * static_cast<int64_t>(parts.size());
+    // 1x1 on 7 x 7 or 14 x 14 maps: the few pixels past the last whole tile are matrix-vector
+    // products (pointwise_tail.h), split by rows into one more task per thread.
+    const int64_t tail = algorithm_ == ConvAlgorithm::gemm_1x1 ? pointwise_tail_columns(pixels) : 0;
+    const std::vector<GemmRange> parts = split_gemm(rows, pixels - tail, whole ? 1 : threads, true);
+    const int64_t tail_parts = !tail ? 0 : whole ? 1 : std::min<int64_t>(threads, ceil_div(rows, kGemmMR));
+    const int64_t tasks = items * static_cast<int64_t>(parts.size() + tail_parts);
 
     parallel_for(tasks, threads, [&](int64_t t) {
-        const int64_t item = t / static_cast<int64_t>(parts.size());
-        const GemmRange& range = parts[t % parts.size()];
+        const int64_t item = t / static_cast<int64_t>(parts.size() + tail_parts);
+        const int64_t part = t % static_cast<int64_t>(parts.size() + tail_parts);
         const int64_t b = item / p.groups, g = item % p.groups;
         const float* image = x + (b * p.in_channels + g * p.in_per_group()) * h * w;
         const int64_t out_offset = (b * p.out_channels + g * rows) * pixels;
@@ -122,7 +128,16 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
         out.residual = residual ? residual + out_offset : nullptr;
         out.ldr = pixels;
         out.relu = relu;
-        if (algorithm_ == ConvAlgorithm::gemm_1x1) {
+        if (part >= static_cast<int64_t>(parts.size())) {
+            const int64_t panels = ceil_div(rows, kGemmMR), i = part - static_cast<int64_t>(parts.size());
+            pointwise_tail(packed_groups_[g], image, pixels, pixels - tail, tail, out,
+                           panels * i / tail_parts * kGemmMR, std::min(rows, panels * (i + 1) / tail_parts * kGemmMR));
+            return;
+        }
+        const GemmRange& range = parts[part];
+        if (algorithm_ == ConvAlgorithm::gemm_1x1 && prefers_pointwise_strided(rows, p.depth(), pixels - tail)) {
+            pointwise_strided(packed_groups_[g], image, pixels, out, range);
+        } else if (algorithm_ == ConvAlgorithm::gemm_1x1) {
             MatrixBPacker packer(image, h * w);
             sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
         } else {

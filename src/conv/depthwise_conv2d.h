@@ -1,7 +1,8 @@
 // Direct depthwise convolution (groups == in_channels, any channel multiplier): each output
 // plane is one input plane filtered by one kh x kw kernel (a GEMM with M = 1 would waste the
-// machine). Stride 1 or 2 without dilation runs direct_conv2d_wide.h; other shapes walk output
-// rows with a row accumulator that the compiler vectorises.
+// machine). Shapes whose output is the input divided by the stride (1 or 2) run depthwise_flat.h,
+// other strides 1 or 2 without dilation direct_conv2d_wide.h; the rest walk output rows with a
+// row accumulator that the compiler vectorises.
 // Layout NCHW, weight [Cout, 1, kh, kw]. Reference: conv2d_ref.
 #pragma once
 

@@ -12,8 +12,9 @@
 namespace cnnengine::wide_rows {
 
 // Scatters an h x w input plane into the zero-padded stride x stride sub-planes of `sub`.
-template <class CopyRow>
-void fill_sub_planes(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub, CopyRow copy_row) {
+template <class CopyRow, class Deinterleave>
+void fill_sub_planes(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub, CopyRow copy_row,
+                     Deinterleave deinterleave) {
     const int64_t s = g.stride;
     std::fill_n(sub, s * s * g.sub_size, 0.0f);
     for (int64_t iy = 0; iy < h; ++iy) {
@@ -26,7 +27,7 @@ void fill_sub_planes(const WideGeometry& g, const float* in, int64_t h, int64_t 
             continue;
         }
         // Stride 2: padded column px goes to column px / 2 of sub-plane px % 2. After an odd first
-        // column, the row is a run of (even, odd) pairs: a two-way deinterleave that vectorises.
+        // column, the row is a run of (even, odd) pairs: a two-way deinterleave (deinterleave_row.h).
         const int64_t end = std::min(w, 2 * g.ws - g.pad_left);
         float* even = parity_row;
         float* odd = parity_row + g.sub_size;
@@ -36,10 +37,7 @@ void fill_sub_planes(const WideGeometry& g, const float* in, int64_t h, int64_t 
         odd += (ix + g.pad_left) / 2;
         const float* pairs = in_row + ix;
         const int64_t pair_count = (end - ix) / 2;
-        for (int64_t j = 0; j < pair_count; ++j) {
-            even[j] = pairs[2 * j];
-            odd[j] = pairs[2 * j + 1];
-        }
+        deinterleave(pairs, pair_count, even, odd);
         if ((end - ix) % 2 == 1) even[pair_count] = pairs[2 * pair_count];
     }
 }

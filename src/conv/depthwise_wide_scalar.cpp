@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/cpu_features.h"
+#include "conv/deinterleave_row.h"
 #include "conv/depthwise_wide_rows.h"
 
 namespace cnnengine {
@@ -30,6 +31,15 @@ void depthwise_wide_scalar(const DepthwiseWidePlane& plane, float* wide) {
     }
 }
 
+void dense_wide_x4_scalar(const DepthwiseWidePlane& plane, const float* bias, float* wide) {
+    for (int64_t j = 0; j < kWideChannelBlock; ++j) {
+        DepthwiseWidePlane channel = plane;
+        channel.kernel = plane.kernel + j * plane.taps;
+        channel.bias = bias[j];
+        depthwise_wide_scalar(channel, wide + j * plane.count);
+    }
+}
+
 namespace {
 
 void copy_row(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst); }
@@ -37,7 +47,7 @@ void copy_row(const float* src, int64_t n, float* dst) { std::copy_n(src, n, dst
 }  // namespace
 
 void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub) {
-    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row);
+    wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row, deinterleave_row_scalar);
 }
 
 void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
@@ -47,9 +57,10 @@ void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, b
 
 DepthwiseWideKernels active_depthwise_wide_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, fill_sub_planes_avx2_fma, compact_wide_avx2_fma};
+    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, dense_wide_x4_avx2_fma, fill_sub_planes_avx2_fma,
+                                                    compact_wide_avx2_fma};
 #endif
-    return {depthwise_wide_scalar, fill_sub_planes_scalar, compact_wide_scalar};
+    return {depthwise_wide_scalar, dense_wide_x4_scalar, fill_sub_planes_scalar, compact_wide_scalar};
 }
 
 }  // namespace cnnengine

@@ -71,9 +71,10 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
             kernels.fill(layout, x + ((b * p.in_channels) + group * cin + ci) * h * w, h, w,
                          sub + ci * layout.channel_floats);
     };
-    // Output rows [row_begin, row_end) of channel co of image b from its group's sub-planes.
-    const auto filter = [&](int64_t b, int64_t co, const float* sub, int64_t row_begin, int64_t row_end) {
-        const int64_t out_offset = (b * p.out_channels + co) * oh * ow + row_begin * ow;
+    // Output rows [row_begin, row_end) of channels [co, co + channels) of image b from its group's
+    // sub-planes; channels is 1, or kWideChannelBlock for dense convs.
+    const auto filter = [&](int64_t b, int64_t co, int64_t channels, const float* sub, int64_t row_begin,
+                            int64_t row_end) {
         const int64_t count = ((row_end - row_begin) * layout.ws + kDepthwiseWideStep - 1) / kDepthwiseWideStep *
                               kDepthwiseWideStep;
         DepthwiseWidePlane plane;
@@ -83,10 +84,19 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         plane.taps = static_cast<int>(taps);
         plane.bias = bias ? bias[co] : 0.0f;
         plane.count = count;
-        float* wide = wide_scratch(count);
-        kernels.filter(plane, wide);
-        kernels.compact(wide, layout.ws, residual ? residual + out_offset : nullptr, relu, y + out_offset,
-                        row_end - row_begin, ow);
+        float* wide = wide_scratch(count * channels);
+        if (channels == 1) {
+            kernels.filter(plane, wide);
+        } else {
+            float block_bias[kWideChannelBlock] = {};
+            if (bias) std::copy_n(bias + co, kWideChannelBlock, block_bias);
+            kernels.filter_x4(plane, block_bias, wide);
+        }
+        for (int64_t j = 0; j < channels; ++j) {
+            const int64_t out_offset = (b * p.out_channels + co + j) * oh * ow + row_begin * ow;
+            kernels.compact(wide + j * count, layout.ws, residual ? residual + out_offset : nullptr, relu,
+                            y + out_offset, row_end - row_begin, ow);
+        }
     };
     const int64_t group_floats = cin * layout.channel_floats;
     const int64_t output_work = oh * ow * taps;
@@ -100,8 +110,13 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
             float* sub = sub_plane_scratch(group_floats);
             fill_group(b, 0, sub);
             parallel_ranges(bands, band * ow * taps * cout, [&](int64_t first, int64_t end) {
-                for (int64_t r = first; r < end; ++r)
-                    for (int64_t co = 0; co < cout; ++co) filter(b, co, sub, r * band, std::min(oh, (r + 1) * band));
+                for (int64_t r = first; r < end; ++r) {
+                    for (int64_t co = 0; co < cout;) {
+                        const int64_t channels = cout - co >= kWideChannelBlock ? kWideChannelBlock : 1;
+                        filter(b, co, channels, sub, r * band, std::min(oh, (r + 1) * band));
+                        co += channels;
+                    }
+                }
             });
         }
         return;
@@ -115,7 +130,7 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         for (int64_t unit = first; unit < end; ++unit) {
             const int64_t b = unit / p.groups, group = unit % p.groups;
             fill_group(b, group, sub);
-            for (int64_t co = group * cout; co < (group + 1) * cout; ++co) filter(b, co, sub, 0, oh);
+            for (int64_t co = group * cout; co < (group + 1) * cout; ++co) filter(b, co, 1, sub, 0, oh);
         }
     });
 }

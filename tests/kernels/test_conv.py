@@ -42,6 +42,15 @@ CASES = [
     (1, 8, 10, 7, 16, 5, 2, 2, 1, 8, "depthwise_direct"),
     (1, 7, 12, 12, 7, 3, 2, (0, 1, 1, 0), 2, 7, "depthwise_direct"),
     (1, 12, 6, 6, 12, 3, 1, 1, 1, 4, "gemm_im2col"),
+    # 1x1 on maps just past whole 16-pixel tiles: the left-over pixels as matrix-vector products
+    # (pointwise_tail.h: 7x7 = 3 tiles + 1, 14x14 = 12 tiles + 4); 21 pixels (+5) stay tiled
+    (1, 96, 7, 7, 200, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (2, 40, 14, 14, 13, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (1, 9, 3, 7, 5, 1, 1, 0, 1, 1, "gemm_1x1"),
+    # 1x1 reading its input in place (pointwise_strided.h: depth <= 256, whole 16-pixel panels; the
+    # 7x7 / 14x14 cases above too) and, deeper, through packed panels
+    (2, 256, 4, 8, 9, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (1, 300, 4, 8, 10, 1, 1, 0, 1, 1, "gemm_1x1"),
     # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
     (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
@@ -109,10 +118,36 @@ def test_fused_residual_and_relu(rng, torch, case):
     assert (y == 0).any() and (y > 0).any()
 
 
-# Depthwise shapes for the wide-plane kernel (depthwise_wide.h: stride 1 or 2, no dilation):
+@pytest.mark.parametrize("shape", [(1, 33, 7, 7, 19), (2, 8, 2, 10, 7), (1, 5, 1, 17, 6)], ids=str)
+def test_pointwise_tail_with_residual_and_relu(rng, torch, shape):
+    """The epilogue of the matrix-vector tail (pointwise_tail.h) on rows that are no multiple of 6."""
+    n, cin, h, w, cout = shape
+    x, weight, bias, params, _ = make_case(rng, (n, cin, h, w, cout, 1, 1, 0, 1, 1, ""))
+    conv = _C.Conv2d(weight, bias, **params)
+    assert conv.algorithm == "gemm_1x1"
+    residual = rng.standard_normal((n, cout, h, w), dtype=np.float32)
+    y = conv.forward(x, residual=residual, relu=True)
+    ref = _C.conv2d_ref(x, weight, bias, residual=residual, relu=True, **params)
+    scale = float(np.abs(ref).max())
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * scale)
+    np.testing.assert_allclose(y, torch_conv(torch, x, weight, bias, residual=residual, relu=True, **params),
+                               rtol=1e-4, atol=1e-5 * scale)
+    assert (y == 0).any() and (y > 0).any()
+
+
+# Depthwise shapes for the flat-plane kernel (depthwise_flat.h: out = in / stride, 5x5 kernels or
+# rows < 16) and the wide-plane kernel (depthwise_wide.h: other strides 1 or 2, no dilation):
 # MobileNet's 3x3 / 5x5 at stride 1 and 2, maps from 1x1 to 57x57, odd channel counts, a
 # multiplier of 2, asymmetric and zero padding, and a stride 3 / mixed-stride case that falls back.
 DEPTHWISE_CASES = [
+    (1, 9, 7, 7, 9, 5, 1, 2),  # flat: MobileNet-V3's last maps
+    (1, 5, 14, 14, 10, 3, 2, 1),  # flat: stride 2 to 7 x 7, multiplier 2
+    (2, 6, 28, 28, 6, 5, 2, 2),  # flat: stride 2, 5x5, two images
+    (1, 4, 8, 12, 4, 3, 2, (0, 0, 1, 1)),  # flat: TensorFlow "SAME" (end-only) padding, not square
+    (1, 3, 10, 6, 3, (5, 3), 1, (2, 1, 2, 1)),  # flat: 5x3 kernel
+    (1, 3, 6, 6, 3, 1, 1, 0),  # flat: 1x1 depthwise
+    (1, 5, 20, 20, 5, 3, 1, 1),  # 3x3 on rows >= 16: wide
+
     (1, 16, 57, 57, 16, 3, 2, 1),  # MobileNet-V3 first block (odd size)
     (2, 13, 14, 14, 13, 5, 1, 2),
     (1, 7, 14, 14, 7, 5, 2, 2),

@@ -62,18 +62,38 @@ def test_binary_squeeze_excitation_gate(onnx, ort, rng, op):
     check(onnx, ort, rng, nodes, (6, 5, 5), [("w", randn(rng, 6, 6, 1, 1))])
 
 
-def test_mobilenet_v3_squeeze_excitation_block(onnx, ort, rng):
-    """Global pool -> 1x1 conv + ReLU -> 1x1 conv + HardSigmoid -> channel multiply: the convs see
-    a 1x1 map and run as matrix-vector products (PointwiseConv), with their activations fused."""
-    nodes = [node(onnx, "GlobalAveragePool", ["x"], ["p"]), node(onnx, "Conv", ["p", "w1", "b1"], ["c1"]),
-             node(onnx, "Relu", ["c1"], ["r"]), node(onnx, "Conv", ["r", "w2", "b2"], ["c2"]),
-             node(onnx, "HardSigmoid", ["c2"], ["s"], alpha=1 / 6), node(onnx, "Mul", ["x", "s"])]
-    inits = [("w1", randn(rng, 3, 12, 1, 1)), ("b1", randn(rng, 3)), ("w2", randn(rng, 12, 3, 1, 1)),
-             ("b2", randn(rng, 12))]
+@pytest.mark.parametrize("gate, relu, bias, order", [
+    ("HardSigmoid", True, True, "x*s"), ("Sigmoid", False, False, "s*x"), ("HardSigmoid", True, False, "s*x")],
+    ids=str)
+def test_mobilenet_v3_squeeze_excitation_block(onnx, ort, rng, gate, relu, bias, order):
+    """Global pool -> 1x1 conv (+ ReLU) -> 1x1 conv + gate activation -> channel multiply, with and
+    without biases, gate on either side: one squeeze_excitation node."""
+    reduce_inputs, expand_inputs = ["p", "w1"] + ["b1"] * bias, ["r" if relu else "c1", "w2"] + ["b2"] * bias
+    nodes = [node(onnx, "GlobalAveragePool", ["x"], ["p"]), node(onnx, "Conv", reduce_inputs, ["c1"]),
+             *([node(onnx, "Relu", ["c1"], ["r"])] if relu else []), node(onnx, "Conv", expand_inputs, ["c2"]),
+             node(onnx, gate, ["c2"], ["s"], **({"alpha": 1 / 6} if gate == "HardSigmoid" else {})),
+             node(onnx, "Mul", ["x", "s"] if order == "x*s" else ["s", "x"])]
+    inits = [("w1", randn(rng, 3, 12, 1, 1)), ("w2", randn(rng, 12, 3, 1, 1))]
+    inits += [("b1", randn(rng, 3)), ("b2", randn(rng, 12))] if bias else []
     model = check(onnx, ort, rng, nodes, (12, 5, 5), inits, scale=3)
+    [fused] = model._plan.nodes
+    assert fused.op == "squeeze_excitation" and fused.attrs["reduce_relu"] == relu and \
+        fused.attrs["gate"][0] == {"HardSigmoid": "hard_sigmoid", "Sigmoid": "sigmoid"}[gate]
+
+
+def test_squeeze_excitation_is_not_fused_when_the_pooled_map_feeds_another_layer(onnx, ort, rng):
+    """The chain's tensors must feed only the next step: here the pooled map is also added to the
+    result, so the four layers stay, and the 1x1 convs on the 1x1 map run as matrix-vector products
+    (PointwiseConv)."""
+    nodes = [node(onnx, "GlobalAveragePool", ["x"], ["p"]), node(onnx, "Conv", ["p", "w1"], ["c1"]),
+             node(onnx, "Relu", ["c1"], ["r"]), node(onnx, "Conv", ["r", "w2"], ["c2"]),
+             node(onnx, "HardSigmoid", ["c2"], ["s"], alpha=1 / 6), node(onnx, "Mul", ["x", "s"], ["m"]),
+             node(onnx, "Add", ["m", "p"])]
+    model = check(onnx, ort, rng, nodes, (6, 4, 4), [("w1", randn(rng, 3, 6, 1, 1)), ("w2", randn(rng, 6, 3, 1, 1))],
+                  scale=3)
     assert [(n.op, n.attrs.get("relu"), n.attrs.get("activation", [None])[0]) for n in model._plan.nodes] == \
         [("adaptive_avg_pool2d", None, None), ("conv2d", True, None), ("conv2d", None, "hard_sigmoid"),
-         ("binary", None, None)]
+         ("binary", None, None), ("binary", None, None)]
     assert all(kernel.linear is not None for _, _, kernel in model._plan.steps[1:3])  # the 1x1-map path ran
 
 

@@ -1,0 +1,56 @@
+// AVX2/FMA tile of pointwise_strided.h: 12 accumulators (6 rows x 2 vectors), per depth step 6
+// weight broadcasts from the packed panel and 2 loads from the input row. Compiled with -mavx2
+// -mfma only.
+#include <immintrin.h>
+
+#include "conv/pointwise_strided.h"
+
+namespace cnnengine {
+
+void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                                const GemmRange& range) {
+    constexpr int kHalves = kGemmNR / 8;
+    const int64_t depth = a.depth();
+    for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
+        for (int64_t row = range.m_begin; row < range.m_end; row += kGemmMR) {
+            const float* panel = a.panel(row / kGemmMR, 0);
+            const float* column = b + col;
+            __m256 acc[kGemmMR][kHalves];
+#pragma GCC unroll 6
+            for (int r = 0; r < kGemmMR; ++r)
+#pragma GCC unroll 2
+                for (int v = 0; v < kHalves; ++v) acc[r][v] = _mm256_setzero_ps();
+            for (int64_t k = 0; k < depth; ++k) {
+                __m256 x[kHalves];
+#pragma GCC unroll 2
+                for (int v = 0; v < kHalves; ++v) x[v] = _mm256_loadu_ps(column + k * ldb + 8 * v);
+#pragma GCC unroll 6
+                for (int r = 0; r < kGemmMR; ++r) {
+                    const __m256 w = _mm256_broadcast_ss(panel + k * kGemmMR + r);
+#pragma GCC unroll 2
+                    for (int v = 0; v < kHalves; ++v) acc[r][v] = _mm256_fmadd_ps(w, x[v], acc[r][v]);
+                }
+            }
+            // Through memory: indexing the accumulators by the run-time row count below would
+            // keep them on the stack inside the depth loop.
+            alignas(32) float tile[kGemmMR][kGemmNR];
+#pragma GCC unroll 6
+            for (int r = 0; r < kGemmMR; ++r)
+#pragma GCC unroll 2
+                for (int v = 0; v < kHalves; ++v) _mm256_store_ps(tile[r] + 8 * v, acc[r][v]);
+            const int64_t rows = range.m_end - row < kGemmMR ? range.m_end - row : kGemmMR;
+            for (int64_t r = 0; r < rows; ++r) {
+                float* c = out.c + (row + r) * out.ldc + col;
+                const __m256 bias = _mm256_set1_ps(out.row_bias ? out.row_bias[row + r] : 0.0f);
+                for (int v = 0; v < kHalves; ++v) {
+                    __m256 y = _mm256_add_ps(_mm256_load_ps(tile[r] + 8 * v), bias);
+                    if (out.residual) y = _mm256_add_ps(y, _mm256_loadu_ps(out.residual + (row + r) * out.ldr + col + 8 * v));
+                    if (out.relu) y = _mm256_max_ps(_mm256_setzero_ps(), y);  // zero first: NaN passes
+                    _mm256_storeu_ps(c + 8 * v, y);
+                }
+            }
+        }
+    }
+}
+
+}  // namespace cnnengine
