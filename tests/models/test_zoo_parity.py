@@ -165,9 +165,12 @@ def test_parity_on_gemm_path(case):
 
 def test_batch_row_equals_single_image(case):
     """Batching must not change a sample's result beyond float32 summation order: batch 1 runs the
-    classifier as a GEMV and batch 3 as a GEMM, so allow 1e-5 * max|logit|."""
+    classifier as a GEMV and batch 3 as a GEMM, and the last, partial column panel of a layer
+    (which the narrow tail kernel sums in another order) holds other pixels or tiles. Deep nets
+    compound it: measured up to 1.6e-5 * max|logit| (vgg19_bn, resnet101 1.2e-5), so allow 5e-5,
+    still 20x below the Winograd parity bound against PyTorch."""
     np.testing.assert_allclose(case.predict(3)[:1], case.predict(1), rtol=0,
-                               atol=1e-5 * float(np.max(np.abs(case.predict(1)))))
+                               atol=5e-5 * float(np.max(np.abs(case.predict(1)))))
 
 
 @pytest.mark.parametrize("case", SCALAR_MODELS, indirect=True)
