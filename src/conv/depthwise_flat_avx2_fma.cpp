@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "common/avx2_lanes.h"
 #include "conv/depthwise_flat.h"
 
 namespace cnnengine {
@@ -14,10 +15,6 @@ namespace {
 
 constexpr int kLanes = 8;
 constexpr int kMaxChunk = 8;
-
-inline __m256i first_lanes(int64_t n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 template <int N>
 void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
