@@ -7,7 +7,9 @@ runs in its own worker process (idle OpenMP pools of two engines in one process 
 cores), in alternating rounds. Inputs are random; warm-up calls are excluded; medians and p90 over
 all timed calls (at least --repeats, fewer only when a case exceeds --budget seconds per round).
 
-    python benchmarks/bench_models.py [--models resnet18 lenet5] [--threads 1 2] [--repeats 20]
+    python benchmarks/bench_models.py [--models resnet18 lenet5] [--threads 1 2] [--repeats 20] [--algo gemm]
+
+--algo sets cnnengine's conv algorithm for every layer it fits ("gemm": the im2col+GEMM path alone).
 """
 import argparse
 import json
@@ -70,7 +72,7 @@ def timed_calls(fn, repeats, budget):
     return samples
 
 
-def worker(engine, folder, models, threads, repeats, budget):
+def worker(engine, folder, models, threads, repeats, budget, algo):
     rng = np.random.default_rng(0)
     results = {}
     if engine == "cnnengine":
@@ -78,7 +80,7 @@ def worker(engine, folder, models, threads, repeats, budget):
 
         cnnengine.set_num_threads(threads)
         for name in models:
-            model = cnnengine.load(os.path.join(folder, f"{name}.npz"))
+            model = cnnengine.load(os.path.join(folder, f"{name}.npz"), algo=algo)
             for batch in MODELS[name][2]:
                 x = rng.standard_normal((batch,) + MODELS[name][1], dtype=np.float32)
                 results[f"{name}/{batch}"] = timed_calls(lambda: model.predict(x), repeats, budget)
@@ -102,12 +104,15 @@ def main():
     parser.add_argument("--repeats", type=int, default=20, help="timed calls per case and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per case and round, at least 5 calls")
+    parser.add_argument("--algo", help="cnnengine's conv algorithm for every layer it fits: gemm, "
+                                       "winograd_f23|f43|f63 or auto (default: the model's own choice)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--worker-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.folder, args.models, args.worker_threads, args.repeats, args.budget)
+        return worker(args.worker, args.folder, args.models, args.worker_threads, args.repeats, args.budget,
+                      args.algo)
 
     with tempfile.TemporaryDirectory() as folder:
         prepare(args.models, folder)
@@ -115,6 +120,7 @@ def main():
         for threads in args.threads:
             worker_args = ["--folder", folder, "--models", *args.models, "--worker-threads", str(threads),
                            "--repeats", str(args.repeats), "--budget", str(args.budget)]
+            worker_args += ["--algo", args.algo] if args.algo else []
             results = run_rounds(__file__, ["cnnengine", "torch"], worker_args, args.rounds)
             for case in results["cnnengine"]:
                 ours, ref = results["cnnengine"][case], results["torch"][case]

@@ -27,7 +27,7 @@ sys.path[1:1] = [os.path.dirname(HERE)]  # benchmarks/timing.py
 
 import models  # noqa: E402
 import report  # noqa: E402
-from engines import ENGINES, missing_modules  # noqa: E402
+from engines import ALGO_VARIABLE, ENGINES, missing_modules  # noqa: E402
 from machine import machine_info  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
@@ -98,6 +98,9 @@ def parse_args(argv=None):
     parser.add_argument("--cold-runs", type=int, default=3, help="fresh processes per engine and model")
     parser.add_argument("--settle", type=float, default=0.1,
                         help="seconds of quiet before each engine's turn (the last one's thread pools stop spinning)")
+    parser.add_argument("--cnnengine-algo",
+                        help="cnnengine's conv algorithm for every layer it fits (default: the model's own choice); "
+                             "gemm measures the im2col+GEMM path alone")
     parser.add_argument("--cache-dir", default=models.default_cache_dir(), help="exported models (reused)")
     parser.add_argument("--refresh", action="store_true", help="export the models again")
     parser.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "cnnengine-bench-results",
@@ -234,6 +237,8 @@ def main(argv=None):
     from tqdm import tqdm
 
     args = parse_args(argv)
+    if args.cnnengine_algo:
+        os.environ[ALGO_VARIABLE] = args.cnnengine_algo  # the workers inherit it
     all_models = list(dict.fromkeys(args.models + args.footprint_models))
     steps = len(all_models) + len(args.footprint_models) * args.cold_runs + sum(
         args.rounds * len(args.batches or models.batches(model)) * len(args.threads) for model in args.models)

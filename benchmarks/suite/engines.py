@@ -27,17 +27,22 @@ def missing_modules(engine):
     return [module for module in engine.modules if importlib.util.find_spec(module) is None]
 
 
+# Set by the driver's --cnnengine-algo: the conv algorithm cnnengine's workers use for every layer it fits.
+ALGO_VARIABLE = "CNNENGINE_BENCH_ALGO"
+
+
 def _cnnengine_version():
     import cnnengine
 
-    return f"{cnnengine.__version__} ({cnnengine.build_info()['isa']})"
+    algo = os.environ.get(ALGO_VARIABLE)
+    return f"{cnnengine.__version__} ({cnnengine.build_info()['isa']}{', algo=' + algo if algo else ''})"
 
 
 def _load_cnnengine(folder, name, threads):
     import cnnengine
 
     cnnengine.set_num_threads(threads)
-    model = cnnengine.load(os.path.join(folder, "model.npz"))
+    model = cnnengine.load(os.path.join(folder, "model.npz"), algo=os.environ.get(ALGO_VARIABLE))
     return model.predict
 
 
