@@ -175,7 +175,9 @@ class ConstantSchedule:
 def clip_grad_norm(grads: Dict[str, np.ndarray], max_norm: float) -> float:
     """Scales all gradients in place so that their joint L2 norm is at most max_norm (as
     torch.nn.utils.clip_grad_norm_); returns the norm before clipping."""
-    total = math.sqrt(sum(float(np.dot(g.ravel().astype(np.float64), g.ravel())) for g in grads.values()))
+    # Not np.dot: OpenBLAS threads a long dot product and its threads then spin for ~60 ms of CPU,
+    # taking a core from the next training step's kernels.
+    total = math.sqrt(sum(float(np.square(g, dtype=np.float64).sum()) for g in grads.values()))
     coefficient = max_norm / (total + 1e-6)
     if coefficient < 1:
         for g in grads.values():
