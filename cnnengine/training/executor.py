@@ -11,7 +11,7 @@ from cnnengine import _C
 from cnnengine.conv_algorithm import heuristic
 from cnnengine.errors import InputError
 from cnnengine.graph import Graph
-from cnnengine.training.ops import Mode, Wants, trainable_roles, training_plan
+from cnnengine.training.ops import Mode, Wants, WinogradConvs, trainable_roles, training_plan
 
 ConvChoices = Dict[str, Tuple[str, str]]
 AUX_LOSS_WEIGHT = 0.3  # GoogLeNet (Szegedy et al. 2015): auxiliary classifier losses weigh 0.3
@@ -29,6 +29,7 @@ class TrainingExecutor:
         self.plan = training_plan(graph)
         self.frozen: Set[str] = set(frozen)
         self._seed_rng = np.random.default_rng(0)
+        self._winograd_convs = WinogradConvs()
         _C.keep_heap_headroom(HEAP_HEADROOM_BYTES)
 
     # -- which parameters learn -----------------------------------------------------------------
@@ -67,7 +68,7 @@ class TrainingExecutor:
         """(tensors by name, tape): one training-mode pass (batch statistics, dropout on)."""
         mode = Mode({node.name: not self.node_is_frozen(node)
                      for node in self.graph.nodes if node.op == "batch_norm2d"},
-                    lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm)
+                    lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm, self._winograd_convs)
         tensors = {self.graph.inputs[0].name: x}
         tape = []
         for node, op, inputs in self.plan:
