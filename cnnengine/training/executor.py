@@ -11,13 +11,14 @@ from cnnengine import _C
 from cnnengine.conv_algorithm import heuristic
 from cnnengine.errors import InputError
 from cnnengine.graph import Graph
-from cnnengine.training.ops import Mode, Wants, trainable_roles, training_plan
+from cnnengine.training.ops import Mode, Wants, WinogradConvs, trainable_roles, training_plan
 
 ConvChoices = Dict[str, Tuple[str, str]]
 AUX_LOSS_WEIGHT = 0.3  # GoogLeNet (Szegedy et al. 2015): auxiliary classifier losses weigh 0.3
 # Freed heap the process keeps between steps rather than faulting fresh pages in every step
-# (src/training/heap_headroom.h): LeNet-5 at batch 64 frees and reallocates a few MB per step.
-HEAP_HEADROOM_BYTES = 32 << 20
+# (src/training/heap_headroom.h): LeNet-5 at batch 64 frees and reallocates a few MB per step,
+# ResNet-18 at batch 16 well over 64 MB (32 MB left ~30k page faults per step, 256 MB ~800).
+HEAP_HEADROOM_BYTES = 256 << 20
 
 
 class TrainingExecutor:
@@ -29,6 +30,7 @@ class TrainingExecutor:
         self.plan = training_plan(graph)
         self.frozen: Set[str] = set(frozen)
         self._seed_rng = np.random.default_rng(0)
+        self._winograd_convs = WinogradConvs()
         _C.keep_heap_headroom(HEAP_HEADROOM_BYTES)
 
     # -- which parameters learn -----------------------------------------------------------------
@@ -67,7 +69,7 @@ class TrainingExecutor:
         """(tensors by name, tape): one training-mode pass (batch statistics, dropout on)."""
         mode = Mode({node.name: not self.node_is_frozen(node)
                      for node in self.graph.nodes if node.op == "batch_norm2d"},
-                    lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm)
+                    lambda: int(self._seed_rng.integers(0, 2**63)), self.conv_algorithm, self._winograd_convs)
         tensors = {self.graph.inputs[0].name: x}
         tape = []
         for node, op, inputs in self.plan:

@@ -15,7 +15,7 @@ from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import get_layer
 from cnnengine.layers.base import int_pair_attr
-from cnnengine.conv_algorithm import WINOGRAD
+from cnnengine.conv_algorithm import WINOGRAD, winograd_applicable
 from cnnengine.layers.conv import conv_arguments, padding_quad
 
 
@@ -25,13 +25,36 @@ class Wants:
     params: bool
 
 
-class Mode:
-    """Per-run switches the ops consult: which BatchNorm nodes use batch statistics, dropout seeds."""
+class WinogradConvs:
+    """One executor's training Winograd convs (_C.WinogradConv), per layer and role (forward, or
+    dx = conv(dy, W')), kept across steps: each use loads the current weights into the conv in
+    place, rather than building a new one (no temporary transform, no fresh pages). Not for two
+    steps at once: a load would change weights under a running conv."""
 
-    def __init__(self, bn_training, dropout_seed, conv_algorithm):
+    TILES = {"winograd_f23": 2, "winograd_f43": 4, "winograd_f63": 6}
+
+    def __init__(self):
+        self._convs = {}
+
+    def get(self, node, weight, padding, algorithm, data_gradient=False):
+        key = (node.name, weight.shape, padding, algorithm, data_gradient)
+        conv = self._convs.get(key)
+        if conv is None:
+            conv = self._convs[key] = _C.WinogradConv(weight, padding, self.TILES[algorithm], data_gradient)
+        else:
+            conv.load(weight)
+        return conv
+
+
+class Mode:
+    """Per-run switches the ops consult: which BatchNorm nodes use batch statistics, dropout seeds;
+    and the executor's Winograd convs (a fresh set when none is given)."""
+
+    def __init__(self, bn_training, dropout_seed, conv_algorithm, winograd_convs=None):
         self.bn_training = bn_training  # node name -> bool
         self.dropout_seed = dropout_seed  # () -> int, a fresh seed per dropout call
         self.conv_algorithm = conv_algorithm  # (conv node, input shape) -> algorithm name
+        self.winograd_convs = winograd_convs if winograd_convs is not None else WinogradConvs()
 
 
 _OPS: Dict[str, "TrainOp"] = {}
@@ -72,26 +95,26 @@ class Conv2dOp(TrainOp):
     def forward(self, node, params, inputs, mode):
         x = inputs[0]
         algorithm = mode.conv_algorithm(node, x.shape)
-        conv = _C.Conv2d(params["weight"], params.get("bias"), algorithm=algorithm, **conv_arguments(node))
-        return conv.forward(x), (conv, x, algorithm)
+        weight, bias = params["weight"], params.get("bias")
+        if algorithm in WINOGRAD and winograd_applicable(node):
+            conv = mode.winograd_convs.get(node, weight, padding_quad(node), algorithm)
+            return conv.forward(x, bias), (conv, x, algorithm, mode.winograd_convs)
+        conv = _C.Conv2d(weight, bias, algorithm=algorithm, **conv_arguments(node))
+        return conv.forward(x), (conv, x, algorithm, mode.winograd_convs)
 
     def backward(self, node, params, saved, dy, wants):
-        conv, x, algorithm = saved
+        conv, x, algorithm, winograd_convs = saved
         weight = params["weight"]
-        by_winograd = wants.inputs[0] and algorithm in WINOGRAD and max(padding_quad(node)) <= 2
+        padding = padding_quad(node)
+        by_winograd = wants.inputs[0] and algorithm in WINOGRAD and max(padding) <= 2
         dx, dw, db = _C.conv2d_backward(conv, x, weight, dy, need_dx=wants.inputs[0] and not by_winograd,
                                         need_dw=wants.params, need_db=wants.params and "bias" in params)
         if by_winograd:
-            dx = data_gradient_conv(weight, padding_quad(node), algorithm).forward(dy)
+            # A full correlation: the kernel flipped with its channel axes swapped, padding 2 - p.
+            data_gradient = winograd_convs.get(node, weight, tuple(2 - p for p in padding), algorithm, True)
+            dx = data_gradient.forward(dy)
         grads = {"weight": dw, "bias": db} if wants.params else {}
         return [dx], {role: g for role, g in grads.items() if g is not None}
-
-
-def data_gradient_conv(weight, padding, algorithm):
-    """The 3x3 stride-1 convolution that maps dy to dx: kernel flipped in both spatial axes with
-    input and output channels swapped; each padding p becomes 2 - p (a full correlation)."""
-    flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
-    return _C.Conv2d(flipped, None, padding=tuple(2 - p for p in padding), algorithm=algorithm)
 
 
 @train_op("linear")

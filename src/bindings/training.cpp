@@ -18,6 +18,7 @@
 #include "bindings/int_args.h"
 #include "conv/conv2d.h"
 #include "conv/conv2d_backward.h"
+#include "conv/conv3x3_winograd.h"
 #include "dense/linear_backward.h"
 #include "elementwise/batch_norm_train.h"
 #include "elementwise/dropout.h"
@@ -60,10 +61,18 @@ FloatArray require_grad(const py::object& obj, const std::string& what, const st
 using ConvBackward = void (*)(const Conv2dParams&, const float*, int64_t, int64_t, int64_t, const float*,
                               const float*, const Conv2dGrads&);
 
-template <ConvBackward kernel>
-py::tuple run_conv_backward(const Conv2d& conv, const py::object& x_obj, const py::object& weight_obj,
+// The layer's geometry, from a Conv2d or from a training WinogradConv of the layer itself.
+const Conv2dParams& layer_params(const Conv2d& conv) { return conv.params(); }
+const Conv2dParams& layer_params(const Conv3x3Winograd& conv) {
+    require(conv.layout() == WinogradWeights::as_given,
+            "conv2d_backward: conv is a data-gradient WinogradConv; pass the layer's own conv");
+    return conv.params();
+}
+
+template <ConvBackward kernel, class Conv>
+py::tuple run_conv_backward(const Conv& conv, const py::object& x_obj, const py::object& weight_obj,
                             const py::object& dy_obj, bool need_dx, bool need_dw, bool need_db) {
-    const Conv2dParams& p = conv.params();
+    const Conv2dParams& p = layer_params(conv);
     const FloatArray x = require_float32(x_obj, "conv2d_backward input", 4, kNchw);
     const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
     p.validate_input(x.shape(1), h, w);
@@ -78,6 +87,50 @@ py::tuple run_conv_backward(const Conv2d& conv, const py::object& x_obj, const p
                Conv2dGrads{mutable_or_null(dx), mutable_or_null(dw), mutable_or_null(db)});
     }
     return py::make_tuple(or_none(dx), or_none(dw), or_none(db));
+}
+
+// ---- Winograd convs of training ------------------------------------------------------------
+// The weight array's shape for `layout`: [Cout, Cin, 3, 3] as given, [Cin, Cout, 3, 3] for a data gradient.
+std::vector<int64_t> winograd_weight_shape(const Conv3x3Winograd& conv) {
+    const Conv2dParams& p = conv.params();
+    return conv.layout() == WinogradWeights::as_given ? std::vector<int64_t>{p.out_channels, p.in_channels, 3, 3}
+                                                      : std::vector<int64_t>{p.in_channels, p.out_channels, 3, 3};
+}
+
+Conv3x3Winograd make_winograd_conv(const py::object& weight_obj, const py::object& padding, int tile,
+                                   bool data_gradient) {
+    const FloatArray weight = require_float32(weight_obj, "WinogradConv weight", 4, "Cout x Cin x 3 x 3");
+    require(weight.shape(2) == 3 && weight.shape(3) == 3, "WinogradConv weight: needs a 3x3 kernel");
+    Conv2dParams p;
+    p.out_channels = weight.shape(data_gradient ? 1 : 0);
+    p.in_channels = weight.shape(data_gradient ? 0 : 1);
+    p.kernel_h = p.kernel_w = 3;
+    const auto pad = padding_quad(padding, "WinogradConv padding");
+    p.pad_top = pad[0], p.pad_left = pad[1], p.pad_bottom = pad[2], p.pad_right = pad[3];
+    const WinogradWeights layout = data_gradient ? WinogradWeights::data_gradient : WinogradWeights::as_given;
+    py::gil_scoped_release release;
+    return Conv3x3Winograd(p, tile, weight.data(), layout);
+}
+
+void load_winograd_conv(Conv3x3Winograd& conv, const py::object& weight_obj) {
+    const FloatArray weight = require_float32(weight_obj, "WinogradConv weight", 4, "as at construction");
+    require_shape(weight, winograd_weight_shape(conv), "WinogradConv weight");
+    py::gil_scoped_release release;
+    conv.load(weight.data());
+}
+
+FloatArray run_winograd_conv(const Conv3x3Winograd& conv, const py::object& x_obj, const py::object& bias_obj) {
+    const Conv2dParams& p = conv.params();
+    const FloatArray x = require_float32(x_obj, "WinogradConv input", 4, kNchw);
+    const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
+    p.validate_input(x.shape(1), h, w);
+    const OptionalArray bias = optional_float32(bias_obj, "WinogradConv bias", 1, "Cout");
+    if (bias) require_shape(*bias, {p.out_channels}, "WinogradConv bias");
+    FloatArray y = new_float_array({n, p.out_channels, p.output_h(h), p.output_w(w)});
+    float* y_data = y.mutable_data();
+    py::gil_scoped_release release;
+    conv.forward(x.data(), n, h, w, bias ? bias->data() : nullptr, nullptr, false, y_data);
+    return y;
 }
 
 // ---- pooling --------------------------------------------------------------------------------
@@ -329,10 +382,22 @@ void register_training(py::module_& m) {
         m.def(name, entry, py::arg("conv"), py::arg("x"), py::arg("weight"), py::arg("dy"), py::arg("need_dx") = true,
               py::arg("need_dw") = true, py::arg("need_db") = true, doc);
     };
-    conv_args("conv2d_backward", &run_conv_backward<conv2d_backward>,
+    py::class_<Conv3x3Winograd>(
+        m, "WinogradConv",
+        "A training conv by Winograd (3x3, stride 1) whose transformed weights are rebuilt in place by "
+        "load(weight) at every step. WinogradConv(weight, padding, tile, data_gradient=False): tile 2, 4 or 6; "
+        "with data_gradient the conv maps dy of the layer with this weight [Cout, Cin, 3, 3] to its dx (pass "
+        "padding 2 - p). forward(x, bias=None) -> new NCHW array.")
+        .def(py::init(&make_winograd_conv), py::arg("weight"), py::arg("padding"), py::arg("tile"),
+             py::arg("data_gradient") = false)
+        .def("load", &load_winograd_conv, py::arg("weight"))
+        .def("forward", &run_winograd_conv, py::arg("x"), py::arg("bias") = py::none());
+    conv_args("conv2d_backward", &run_conv_backward<conv2d_backward, Conv2d>,
               "(dx, dw, db) of the convolution `conv` (a Conv2d, for its geometry) at input x with weight, given "
               "dy; unwanted gradients come back as None. GEMM + im2row/col2im, depthwise direct.");
-    conv_args("conv2d_backward_ref", &run_conv_backward<conv2d_backward_ref>,
+    conv_args("conv2d_backward", &run_conv_backward<conv2d_backward, Conv3x3Winograd>,
+              "Overload: `conv` a WinogradConv of the layer (not a data-gradient one).");
+    conv_args("conv2d_backward_ref", &run_conv_backward<conv2d_backward_ref, Conv2d>,
               "Reference twin of conv2d_backward: plain loops, double accumulation.");
 
     const auto max_train_args = [&](const char* name, auto entry, const char* doc) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/aligned_buffer.h"
+#include "common/parallel_ranges.h"
 #include "common/threading.h"
 #include "conv/depthwise_conv2d.h"
 #include "conv/col2im.h"
@@ -69,12 +71,15 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
     const int64_t rows = p.out_per_group(), depth = p.depth(), cin_g = p.in_per_group();
     const int64_t weight_count = p.out_channels * depth;
     const double macs = static_cast<double>(n) * p.out_channels * pixels * depth * 2.0;
-    // One slice of consecutive images per thread, each with its own dW accumulator: the sums do
-    // not depend on which thread ran what.
+    // One slice of consecutive images per thread, each with its own dW accumulator (the first
+    // slice's is dW itself): the sums do not depend on which thread ran what.
     const int slices = threads_for(macs, n);
     // Images per weight-gradient GEMM: enough for one full K block of the driver.
     const int64_t images_per_gemm = std::max<int64_t>(1, kGemmMaxKC / pixels);
-    std::vector<std::vector<float>> dw_partial(grads.dw ? slices : 0, std::vector<float>(weight_count, 0.0f));
+    AlignedBuffer dw_partial(grads.dw ? static_cast<size_t>((slices - 1) * weight_count) : 0);
+    const auto slice_dw = [&](int64_t slice) {
+        return slice == 0 ? grads.dw : dw_partial.data() + (slice - 1) * weight_count;
+    };
     // dx: by slices (stride 1, few outputs per group: weights rearranged once per group) or
     // W_g^T [K x Cout/g] packed once per group; either is shared by every image.
     const bool dx_by_slices = grads.dx && data_grad_by_slices(p);
@@ -94,8 +99,9 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
 
     parallel_for(slices, slices, [&](int64_t slice) {
         const int64_t first = n * slice / slices, last = n * (slice + 1) / slices;
+        if (grads.dw) std::fill_n(slice_dw(slice), weight_count, 0.0f);  // first touch by its thread
         for (int64_t g = 0; g < p.groups && grads.dw; ++g) {
-            float* dw_g = dw_partial[slice].data() + g * rows * depth;
+            float* dw_g = slice_dw(slice) + g * rows * depth;
             if (weight_grad_by_dot(p)) {
                 conv2d_weight_grad_dot(p, x, first, last, g, h, w, dy, dw_g);
                 continue;
@@ -111,11 +117,13 @@ void backward_gemm(const Conv2dParams& p, const float* x, int64_t n, int64_t h, 
                                 grads.dx + (b * p.in_channels + g * cin_g) * h * w);
     });
 
-    if (grads.dw) {
-        std::copy(dw_partial[0].begin(), dw_partial[0].end(), grads.dw);
-        for (int t = 1; t < slices; ++t)
-            for (int64_t i = 0; i < weight_count; ++i) grads.dw[i] += dw_partial[t][i];
-    }
+    if (grads.dw && slices > 1)
+        parallel_element_ranges(weight_count, [&](int64_t begin, int64_t end) {
+            for (int t = 1; t < slices; ++t) {
+                const float* partial = slice_dw(t);
+                for (int64_t i = begin; i < end; ++i) grads.dw[i] += partial[i];
+            }
+        });
 }
 
 // Depthwise: input channel ci feeds output channels [ci*m, ci*m + m) (channel multiplier m).

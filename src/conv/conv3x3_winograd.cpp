@@ -7,8 +7,9 @@
 
 #include "common/threading.h"
 #include "conv/winograd_matrices.h"
-#include "gemm/panel_multiplier.h"
 #include "conv/winograd_tiles.h"
+#include "gemm/pack.h"
+#include "gemm/panel_multiplier.h"
 
 namespace cnnengine {
 
@@ -24,35 +25,53 @@ constexpr int64_t kBigWeightBytes = 4 * 1024 * 1024;
 // Output-channel ranges are cut in multiples of this many rows (whole micro-tiles).
 constexpr int64_t kMinRowsPerPart = 4 * kGemmMR;
 
+// Where the 3x3 kernel of output o and input c of the conv lies in the weight array.
+struct WeightReader {
+    const float* weight;
+    int64_t out_stride, in_stride;
+    bool flipped;  // both spatial axes reversed: tap t is at 8 - t
+
+    WeightReader(const Conv2dParams& p, const float* w, WinogradWeights layout)
+        : weight(w),
+          out_stride(layout == WinogradWeights::as_given ? p.in_channels * 9 : 9),
+          in_stride(layout == WinogradWeights::as_given ? 9 : p.out_channels * 9),
+          flipped(layout == WinogradWeights::data_gradient) {}
+
+    void kernel(int64_t o, int64_t c, double g[9]) const {
+        const float* k = weight + o * out_stride + c * in_stride;
+        for (int t = 0; t < 9; ++t) g[t] = k[flipped ? 8 - t : t];
+    }
+};
+
+// U[xi] = (G g GT)[xi] for every (o, c), written straight into packed-A panels (U[xi] at
+// u + xi * xi_stride); rows past Cout in the last panel are zero. One task per panel.
 template <int M>
-std::vector<float> transform_weights(const Conv2dParams& p, const float* weight) {
+void transform_weights(const Conv2dParams& p, const WeightReader& reader, float* u, int64_t xi_stride) {
     using W = WinogradMatrices<M>;
     constexpr int A = W::alpha;
-    const int64_t cin = p.in_channels, cout = p.out_channels;
-    std::vector<float> u(static_cast<size_t>(A * A * cout * cin));
-    // Threaded: training builds these every step.
-    parallel_for(cout, threads_for(static_cast<double>(cout) * cin * A * A * 8, cout), [&](int64_t o) {
+    const int64_t cin = p.in_channels, cout = p.out_channels, panels = ceil_div(cout, kGemmMR);
+    parallel_for(panels, threads_for(static_cast<double>(cout) * cin * A * A * 8, panels), [&](int64_t panel) {
         for (int64_t c = 0; c < cin; ++c) {
-            const float* g = weight + (o * cin + c) * 9;
-            double gg[A][3];  // G g
-            for (int i = 0; i < A; ++i)
-                for (int k = 0; k < 3; ++k)
-                    gg[i][k] = W::G[i][0] * g[k] + W::G[i][1] * g[3 + k] + W::G[i][2] * g[6 + k];
-            for (int i = 0; i < A; ++i)
-                for (int j = 0; j < A; ++j)
-                    u[((i * A + j) * cout + o) * cin + c] =
-                        static_cast<float>(gg[i][0] * W::G[j][0] + gg[i][1] * W::G[j][1] + gg[i][2] * W::G[j][2]);
+            float* out = u + (panel * cin + c) * kGemmMR;
+            for (int r = 0; r < kGemmMR; ++r) {
+                const int64_t o = panel * kGemmMR + r;
+                if (o >= cout) {
+                    for (int xi = 0; xi < A * A; ++xi) out[xi * xi_stride + r] = 0.0f;
+                    continue;
+                }
+                double g[9];
+                reader.kernel(o, c, g);
+                double gg[A][3];  // G g
+                for (int i = 0; i < A; ++i)
+                    for (int k = 0; k < 3; ++k)
+                        gg[i][k] = W::G[i][0] * g[k] + W::G[i][1] * g[3 + k] + W::G[i][2] * g[6 + k];
+                for (int i = 0; i < A; ++i)
+                    for (int j = 0; j < A; ++j)
+                        out[(i * A + j) * xi_stride + r] =
+                            static_cast<float>(gg[i][0] * W::G[j][0] + gg[i][1] * W::G[j][1] + gg[i][2] * W::G[j][2]);
+            }
         }
     });
-    return u;
-}
-
-std::vector<float> transform_weights(const Conv2dParams& p, int tile, const float* weight) {
-    switch (tile) {
-        case 2: return transform_weights<2>(p, weight);
-        case 4: return transform_weights<4>(p, weight);
-        default: return transform_weights<6>(p, weight);
-    }
 }
 
 // Per-thread scratch for a task's V and M; it only grows.
@@ -92,17 +111,29 @@ bool winograd_applicable(const Conv2dParams& p) {
            p.dilation_w == 1 && p.groups == 1;
 }
 
-Conv3x3Winograd::Conv3x3Winograd(const Conv2dParams& params, int tile, const float* weight)
-    : params_(params), tile_(tile) {
+Conv3x3Winograd::Conv3x3Winograd(const Conv2dParams& params, int tile, const float* weight, WinogradWeights layout)
+    : params_(params), tile_(tile), layout_(layout) {
     params_.validate();
     if (!winograd_applicable(params_))
         throw std::invalid_argument("winograd: needs a 3x3 kernel, stride 1, dilation 1 and groups 1");
     if (tile != 2 && tile != 4 && tile != 6)
         throw std::invalid_argument("winograd: output tile must be 2, 4 or 6, got " + std::to_string(tile));
-    const int64_t alpha = tile + 2, cin = params_.in_channels, cout = params_.out_channels;
-    const std::vector<float> u = transform_weights(params_, tile, weight);
-    transformed_.reserve(alpha * alpha);
-    for (int64_t xi = 0; xi < alpha * alpha; ++xi) transformed_.emplace_back(u.data() + xi * cout * cin, cin, cout, cin);
+    const int64_t alpha = tile + 2;
+    // One extra cache line between the matrices keeps power-of-two strides from mapping the
+    // transform's alpha^2 write streams onto the same L1 sets.
+    u_xi_stride_ = ceil_div(params_.out_channels, kGemmMR) * params_.in_channels * kGemmMR + kCacheLineFloats;
+    transformed_.reserve(static_cast<size_t>(alpha * alpha * u_xi_stride_));
+    load(weight);
+}
+
+void Conv3x3Winograd::load(const float* weight) {
+    const WeightReader reader(params_, weight, layout_);
+    float* u = transformed_.data();
+    switch (tile_) {
+        case 2: return transform_weights<2>(params_, reader, u, u_xi_stride_);
+        case 4: return transform_weights<4>(params_, reader, u, u_xi_stride_);
+        default: return transform_weights<6>(params_, reader, u, u_xi_stride_);
+    }
 }
 
 void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, const float* bias,
@@ -175,13 +206,12 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         const TileEpilogue plain;
         const int64_t full_cols = count / kGemmNR * kGemmNR;
         for (int64_t xi = 0; xi < alpha2; ++xi) {
-            const PackedA& u = transformed_[xi];
             const float* v_xi = v + xi * v_xi_stride;
             std::optional<PanelMultiplier> tail;
             if (full_cols < count) tail.emplace(cin, v_xi + full_cols * cin, static_cast<int>(count - full_cols));
             for (int64_t row = row_begin; row < row_end; row += kGemmMR) {
                 const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
-                const float* a_panel = u.panel(row / kGemmMR, 0);
+                const float* a_panel = u_panel(xi, row / kGemmMR);
                 float* c_row = products + xi * m_xi_stride + (row - row_begin) * ld;
                 for (int64_t col = 0; col < full_cols; col += kGemmNR)
                     ukernel(cin, a_panel, v_xi + col * cin, c_row + col, ld, mr, kGemmNR, plain);

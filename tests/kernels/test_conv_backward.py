@@ -102,3 +102,21 @@ def test_conv_backward_skips_unwanted_gradients_and_checks_shapes(rng):
         _C.conv2d_backward(conv, x, w, dy[:, :2])
     with pytest.raises(ValueError, match="weight"):
         _C.conv2d_backward(conv, x, w[:2], dy)
+
+
+def test_weight_gradient_slices_sum_to_the_reference(rng):
+    """At two threads dW is summed from one partial per slice of images (the first slice's is dW
+    itself): against the reference, and split differently from the one-thread sum."""
+    x, w, conv, dy = make_case(rng, (6, 32, 20, 20), 48, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    threads = _C.get_num_threads()
+    try:
+        _C.set_num_threads(1)
+        serial = _C.conv2d_backward(conv, x, w, dy, need_dx=False, need_db=False)[1]
+        _C.set_num_threads(2)
+        sliced = _C.conv2d_backward(conv, x, w, dy, need_dx=False, need_db=False)[1]
+    finally:
+        _C.set_num_threads(threads)
+    want = _C.conv2d_backward_ref(conv, x, w, dy)[1]
+    assert not np.array_equal(serial, sliced)
+    for got in (serial, sliced):
+        assert np.abs(got - want).max() <= 1e-4 * np.abs(want).max()

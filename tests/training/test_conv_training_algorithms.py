@@ -8,7 +8,7 @@ import pytest
 
 from cnnengine import _C
 from cnnengine.graph import Node
-from cnnengine.training.ops import Mode, Wants, get_train_op
+from cnnengine.training.ops import Mode, Wants, WinogradConvs, get_train_op
 
 # (x shape, Cout, padding (top, left, bottom, right), algorithm)
 CASES = [
@@ -61,3 +61,68 @@ def test_dx_runs_by_winograd_only_where_the_forward_did(rng):
     _, dx, _ = run_op(node, params, x, dy, "gemm")
     conv = _C.Conv2d(params["weight"], None, padding=(1, 1), algorithm="gemm")
     np.testing.assert_array_equal(dx, _C.conv2d_backward(conv, x, params["weight"], dy)[0])
+
+
+@pytest.mark.parametrize("algorithm", ["winograd_f23", "winograd_f43", "winograd_f63"])
+@pytest.mark.parametrize("padding", [(1, 1, 1, 1), (0, 2, 1, 0)])
+def test_winograd_conv_equals_the_inference_conv(algorithm, padding, rng):
+    """WinogradConv (forward, and data_gradient reading the layer's weight flipped and channel-swapped)
+    runs the same transform and kernels as Conv2d: equal bit for bit, also after load()."""
+    tile = {"winograd_f23": 2, "winograd_f43": 4, "winograd_f63": 6}[algorithm]
+    first, second = (rng.standard_normal((13, 7, 3, 3)).astype(np.float32) for _ in range(2))
+    x = rng.standard_normal((2, 7, 11, 10)).astype(np.float32)
+    bias = rng.standard_normal(13).astype(np.float32)
+    forward = _C.WinogradConv(first, padding, tile)
+    dy = rng.standard_normal(forward.forward(x).shape).astype(np.float32)
+    data_gradient = _C.WinogradConv(first, tuple(2 - p for p in padding), tile, data_gradient=True)
+    for weight in (first, second):
+        forward.load(weight)
+        data_gradient.load(weight)
+        flipped = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+        want_y = _C.Conv2d(weight, bias, padding=padding, algorithm=algorithm).forward(x)
+        want_dx = _C.Conv2d(flipped, None, padding=tuple(2 - p for p in padding), algorithm=algorithm).forward(dy)
+        np.testing.assert_array_equal(forward.forward(x, bias), want_y)
+        np.testing.assert_array_equal(data_gradient.forward(dy), want_dx)
+
+
+def test_training_convs_are_kept_and_reloaded_across_steps(rng):
+    """The executor's Winograd convs are built once per layer and role; a step after a weight
+    change gives what a fresh set of convs gives."""
+    node = conv_node(16, 16, (1, 1, 1, 1))
+    x = rng.standard_normal((2, 16, 12, 12)).astype(np.float32)
+    dy = rng.standard_normal((2, 16, 12, 12)).astype(np.float32)
+    convs = WinogradConvs()
+    op = get_train_op(node)
+
+    def step(weight, winograd_convs):
+        params = {"weight": weight}
+        mode = Mode({}, lambda: 0, lambda conv, shape: "winograd_f43", winograd_convs)
+        y, saved = op.forward(node, params, [x], mode)
+        (dx,), grads = op.backward(node, params, saved, dy, Wants([True], True))
+        return y, dx, grads["weight"]
+
+    step(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), convs)
+    built = dict(convs._convs)
+    weight = rng.standard_normal((16, 16, 3, 3)).astype(np.float32)
+    for got, want in zip(step(weight, convs), step(weight, WinogradConvs())):
+        np.testing.assert_array_equal(got, want)
+    assert len(built) == 2 and all(convs._convs[key] is conv for key, conv in built.items())
+
+
+def test_winograd_conv_refuses_bad_arguments(rng):
+    weight = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    with pytest.raises(ValueError, match="3x3"):
+        _C.WinogradConv(rng.standard_normal((4, 3, 5, 5)).astype(np.float32), 1, 4)
+    with pytest.raises(ValueError, match="tile"):
+        _C.WinogradConv(weight, 1, 5)
+    conv = _C.WinogradConv(weight, 1, 4)
+    with pytest.raises(ValueError, match="WinogradConv weight"):
+        conv.load(rng.standard_normal((3, 4, 3, 3)).astype(np.float32))
+    with pytest.raises(ValueError, match="WinogradConv bias"):
+        conv.forward(np.zeros((1, 3, 6, 6), np.float32), np.zeros(3, np.float32))
+    with pytest.raises(ValueError):
+        conv.forward(np.zeros((1, 4, 6, 6), np.float32))
+    data_gradient = _C.WinogradConv(weight, 1, 4, data_gradient=True)
+    x, dy = np.zeros((1, 3, 6, 6), np.float32), np.zeros((1, 4, 6, 6), np.float32)
+    with pytest.raises(ValueError, match="data-gradient"):
+        _C.conv2d_backward(data_gradient, x, weight, dy)
