@@ -8,6 +8,7 @@
 
 #include "common/avx2_lanes.h"
 #include "conv/depthwise_flat.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
@@ -41,6 +42,7 @@ void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
         if (plane.residual)
             v = _mm256_add_ps(v, full ? _mm256_loadu_ps(plane.residual + at) : _mm256_maskload_ps(plane.residual + at, keep));
         if (plane.relu) v = _mm256_max_ps(_mm256_setzero_ps(), v);  // zero first: NaN passes
+        v = apply_clamp_activation8(plane.activation, v);
         if (full)
             _mm256_storeu_ps(plane.out + at, v);
         else

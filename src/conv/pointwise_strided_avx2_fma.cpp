@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "conv/pointwise_strided.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
@@ -46,6 +47,7 @@ void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, c
                     __m256 y = _mm256_add_ps(_mm256_load_ps(tile[r] + 8 * v), bias);
                     if (out.residual) y = _mm256_add_ps(y, _mm256_loadu_ps(out.residual + (row + r) * out.ldr + col + 8 * v));
                     if (out.relu) y = _mm256_max_ps(_mm256_setzero_ps(), y);  // zero first: NaN passes
+                    y = apply_clamp_activation8(out.activation, y);
                     _mm256_storeu_ps(c + 8 * v, y);
                 }
             }

@@ -1,6 +1,7 @@
 #include "conv/pointwise_tail.h"
 
 #include "common/cpu_features.h"
+#include "elementwise/clamp_activation.h"
 
 namespace cnnengine {
 
@@ -36,7 +37,8 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
                     const int64_t row = row0 + r, column = j0 + j;
                     float v = sums[j][r] + (out.row_bias ? out.row_bias[row] : 0.0f);
                     if (out.residual) v += out.residual[row * out.ldr + column];
-                    out.c[row * out.ldc + column] = out.relu && v < 0.0f ? 0.0f : v;  // NaN passes, as in PyTorch
+                    if (out.relu && v < 0.0f) v = 0.0f;  // NaN passes, as in PyTorch
+                    out.c[row * out.ldc + column] = apply_clamp_activation(out.activation, v);
                 }
             }
         }

@@ -8,6 +8,7 @@
 #include <immintrin.h>
 
 #include "common/avx2_lanes.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
@@ -41,6 +42,10 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
             const __m256 zero = _mm256_setzero_ps();  // zero first: maxps returns its second operand
             lo = _mm256_max_ps(zero, lo);              // for NaN, so NaN propagates as in PyTorch
             hi = _mm256_max_ps(zero, hi);
+        }
+        if (ep.activation) {
+            lo = clamp_activation8(*ep.activation, lo);
+            hi = clamp_activation8(*ep.activation, hi);
         }
     }
     if (kFull) {
