@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/avx2_lanes.h"
 #include "conv/depthwise_flat.h"
@@ -18,7 +19,7 @@ constexpr int kLanes = 8;
 constexpr int kMaxChunk = 8;
 
 template <int N>
-void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
+void filter_chunk(const DepthwiseFlatPlane& plane, const ClampActivationLanes* activation, int64_t o) {
     // Locals: the compiler cannot keep struct fields in registers across the loads below.
     const float* src = plane.sub + o;
     const float* kernel = plane.kernel;
@@ -42,7 +43,7 @@ void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
         if (plane.residual)
             v = _mm256_add_ps(v, full ? _mm256_loadu_ps(plane.residual + at) : _mm256_maskload_ps(plane.residual + at, keep));
         if (plane.relu) v = _mm256_max_ps(_mm256_setzero_ps(), v);  // zero first: NaN passes
-        v = apply_clamp_activation8(plane.activation, v);
+        if (activation) v = (*activation)(v);
         if (full)
             _mm256_storeu_ps(plane.out + at, v);
         else
@@ -56,18 +57,21 @@ void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane) {
     // Chunks of nearly equal size: 25 vectors run as 7 + 6 + 6 + 6, not 8 + 8 + 8 + 1.
     const int64_t vectors = (plane.count + kLanes - 1) / kLanes;
     const int64_t chunks = (vectors + kMaxChunk - 1) / kMaxChunk;
+    std::optional<ClampActivationLanes> activation;
+    if (plane.activation) activation.emplace(*plane.activation);
+    const ClampActivationLanes* lanes = activation ? &*activation : nullptr;
     int64_t o = 0;
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t size = vectors / chunks + (c < vectors % chunks ? 1 : 0);
         switch (size) {
-            case 8: filter_chunk<8>(plane, o); break;
-            case 7: filter_chunk<7>(plane, o); break;
-            case 6: filter_chunk<6>(plane, o); break;
-            case 5: filter_chunk<5>(plane, o); break;
-            case 4: filter_chunk<4>(plane, o); break;
-            case 3: filter_chunk<3>(plane, o); break;
-            case 2: filter_chunk<2>(plane, o); break;
-            default: filter_chunk<1>(plane, o); break;
+            case 8: filter_chunk<8>(plane, lanes, o); break;
+            case 7: filter_chunk<7>(plane, lanes, o); break;
+            case 6: filter_chunk<6>(plane, lanes, o); break;
+            case 5: filter_chunk<5>(plane, lanes, o); break;
+            case 4: filter_chunk<4>(plane, lanes, o); break;
+            case 3: filter_chunk<3>(plane, lanes, o); break;
+            case 2: filter_chunk<2>(plane, lanes, o); break;
+            default: filter_chunk<1>(plane, lanes, o); break;
         }
         o += size * kLanes;
     }

@@ -25,6 +25,8 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
     if (active_isa() == Isa::avx2_fma) sums_for_isa = pointwise_tail_sums_avx2_fma;
 #endif
+    // A copy the stores to C cannot alias, so the compiler moves the kind's switch out of the loops.
+    const Activation activation = out.activation ? *out.activation : Activation{};
     for (int64_t row0 = m_begin; row0 < m_end; row0 += kGemmMR) {
         const int64_t rows = row0 + kGemmMR <= m_end ? kGemmMR : m_end - row0;
         for (int64_t j0 = col; j0 < col + cols; j0 += kMaxPointwiseTailColumns) {
@@ -38,7 +40,7 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
                     float v = sums[j][r] + (out.row_bias ? out.row_bias[row] : 0.0f);
                     if (out.residual) v += out.residual[row * out.ldr + column];
                     if (out.relu && v < 0.0f) v = 0.0f;  // NaN passes, as in PyTorch
-                    out.c[row * out.ldc + column] = apply_clamp_activation(out.activation, v);
+                    out.c[row * out.ldc + column] = out.activation ? clamp_activation(activation, v) : v;
                 }
             }
         }

@@ -1,5 +1,5 @@
 // AVX2 loop for the clamp-shaped activations of activation.h (leaky_relu, hard_sigmoid,
-// hard_swish, clip): 8 floats per step (clamp_activation_avx2.h), then the same formulas on the
+// hard_swish, clip): 8 floats per step (ClampActivationLanes), then the same formulas on the
 // tail. Compiled with -mavx2 -mfma only; chosen in activation.cpp.
 #include "elementwise/activation.h"
 #include "elementwise/clamp_activation.h"
@@ -8,9 +8,10 @@
 namespace cnnengine {
 
 void clamp_activation_avx2_fma(const Activation& act, const float* x, float* y, int64_t n) {
-    const Activation local = act;  // a copy the stores to y cannot alias: its switch leaves the loop
+    const ClampActivationLanes lanes(act);
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, clamp_activation8(local, _mm256_loadu_ps(x + i)));
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, lanes(_mm256_loadu_ps(x + i)));
+    const Activation local = act;  // a copy the stores to y cannot alias
     for (; i < n; ++i) y[i] = clamp_activation(local, x[i]);
 }
 

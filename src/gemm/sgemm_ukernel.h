@@ -49,6 +49,8 @@ SgemmUkernel active_sgemm_ukernel(APanelSource source = APanelSource::cache);
 
 // Epilogue and clipped store of a tile computed into acc[r * acc_ld + j] (the portable kernels').
 inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
+    // A copy the stores to C cannot alias, so the compiler moves the kind's switch out of the loops.
+    const Activation activation = ep.activation ? *ep.activation : Activation{};
     for (int r = 0; r < mr; ++r) {
         float* c_row = c + r * ldc;
         for (int j = 0; j < nr; ++j) {
@@ -59,7 +61,7 @@ inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int 
                 if (ep.col_bias) v += ep.col_bias[j];
                 if (ep.residual) v += ep.residual[r * ep.ldr + j];
                 if (ep.relu && v < 0.0f) v = 0.0f;
-                v = apply_clamp_activation(ep.activation, v);
+                if (ep.activation) v = clamp_activation(activation, v);
             }
             c_row[j] = v;
         }

@@ -7,6 +7,8 @@
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
 #include <immintrin.h>
 
+#include <optional>
+
 #include "common/avx2_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
 
@@ -17,8 +19,8 @@ namespace {
 // Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks.
 template <bool kFull>
 inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, const float* col_bias,
-                       float row_bias, bool use_row_bias, const TileEpilogue& ep, __m256i mask_lo,
-                       __m256i mask_hi) {
+                       float row_bias, bool use_row_bias, const TileEpilogue& ep,
+                       const ClampActivationLanes* activation, __m256i mask_lo, __m256i mask_hi) {
     auto load = [&](const float* p, __m256i m) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m); };
     if (ep.accumulate) {
         lo = _mm256_add_ps(lo, load(c, mask_lo));
@@ -43,9 +45,9 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
             lo = _mm256_max_ps(zero, lo);              // for NaN, so NaN propagates as in PyTorch
             hi = _mm256_max_ps(zero, hi);
         }
-        if (ep.activation) {
-            lo = clamp_activation8(*ep.activation, lo);
-            hi = clamp_activation8(*ep.activation, hi);
+        if (activation) {
+            lo = (*activation)(lo);
+            hi = (*activation)(hi);
         }
     }
     if (kFull) {
@@ -125,15 +127,18 @@ inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, 
     const bool full = nr == kGemmNR;
     const __m256i mask_lo = first_lanes(nr < 8 ? nr : 8);
     const __m256i mask_hi = first_lanes(nr > 8 ? nr - 8 : 0);
+    std::optional<ClampActivationLanes> activation;
+    if (ep.finish && ep.activation) activation.emplace(*ep.activation);
+    const ClampActivationLanes* lanes = activation ? &*activation : nullptr;
     for (int r = 0; r < mr; ++r) {
         const float* residual = ep.finish && ep.residual ? ep.residual + r * ep.ldr : nullptr;
         const float row_bias = use_row_bias ? ep.row_bias[r] : 0.0f;
         if (full)
             finish_row<true>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                             use_row_bias, ep, mask_lo, mask_hi);
+                             use_row_bias, ep, lanes, mask_lo, mask_hi);
         else
             finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                              use_row_bias, ep, mask_lo, mask_hi);
+                              use_row_bias, ep, lanes, mask_lo, mask_hi);
     }
 }
 
