@@ -3,19 +3,19 @@
 // -mfma only.
 #include <immintrin.h>
 
-#include <optional>
-
 #include "conv/pointwise_strided.h"
 #include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
-void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
-                                const GemmRange& range) {
+namespace {
+
+// Activate: ClampActivationLanes, or NoActivation for the plain instance.
+template <class Activate>
+void multiply_range(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out, const GemmRange& range,
+                    const Activate& activation) {
     constexpr int kHalves = kGemmNR / 8;
     const int64_t depth = a.depth();
-    std::optional<ClampActivationLanes> activation;
-    if (out.activation) activation.emplace(*out.activation);
     for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
         for (int64_t row = range.m_begin; row < range.m_end; row += kGemmMR) {
             const float* panel = a.panel(row / kGemmMR, 0);
@@ -51,12 +51,22 @@ void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, c
                     __m256 y = _mm256_add_ps(_mm256_load_ps(tile[r] + 8 * v), bias);
                     if (out.residual) y = _mm256_add_ps(y, _mm256_loadu_ps(out.residual + (row + r) * out.ldr + col + 8 * v));
                     if (out.relu) y = _mm256_max_ps(_mm256_setzero_ps(), y);  // zero first: NaN passes
-                    if (activation) y = (*activation)(y);
+                    y = activation(y);
                     _mm256_storeu_ps(c + 8 * v, y);
                 }
             }
         }
     }
+}
+
+}  // namespace
+
+void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                                const GemmRange& range) {
+    if (out.activation)
+        multiply_range(a, b, ldb, out, range, ClampActivationLanes(*out.activation));
+    else
+        multiply_range(a, b, ldb, out, range, NoActivation());
 }
 
 }  // namespace cnnengine

@@ -49,4 +49,10 @@ private:
     __m256 scale_, shift_, lo_, hi_, factor_is_v_;
 };
 
+// The "no activation" stand-in for kernels templated on their epilogue's activation: their
+// plain instance compiles as if the activation step were not there.
+struct NoActivation {
+    __m256 operator()(__m256 v) const { return v; }
+};
+
 }  // namespace cnnengine

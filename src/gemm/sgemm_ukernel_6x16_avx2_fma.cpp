@@ -7,8 +7,6 @@
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
 #include <immintrin.h>
 
-#include <optional>
-
 #include "common/avx2_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
 
@@ -16,11 +14,12 @@ namespace cnnengine {
 
 namespace {
 
-// Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks.
-template <bool kFull>
+// Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks. Activate:
+// ClampActivationLanes or NoActivation.
+template <bool kFull, class Activate>
 inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, const float* col_bias,
-                       float row_bias, bool use_row_bias, const TileEpilogue& ep,
-                       const ClampActivationLanes* activation, __m256i mask_lo, __m256i mask_hi) {
+                       float row_bias, bool use_row_bias, const TileEpilogue& ep, const Activate& activation,
+                       __m256i mask_lo, __m256i mask_hi) {
     auto load = [&](const float* p, __m256i m) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m); };
     if (ep.accumulate) {
         lo = _mm256_add_ps(lo, load(c, mask_lo));
@@ -45,10 +44,8 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
             lo = _mm256_max_ps(zero, lo);              // for NaN, so NaN propagates as in PyTorch
             hi = _mm256_max_ps(zero, hi);
         }
-        if (activation) {
-            lo = (*activation)(lo);
-            hi = (*activation)(hi);
-        }
+        lo = activation(lo);
+        hi = activation(hi);
     }
     if (kFull) {
         _mm256_storeu_ps(c, lo);
@@ -60,9 +57,9 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
 }
 
 // The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied.
-template <int64_t kPrefetchFloats>
+template <int64_t kPrefetchFloats, class Activate>
 inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
-                          const TileEpilogue& ep) {
+                          const TileEpilogue& ep, const Activate& activation) {
     // C (and the residual) are read or written only after the K loop: start fetching them now.
     const float* residual_rows = ep.finish ? ep.residual : nullptr;
     for (int r = 0; r < mr; ++r) {
@@ -127,19 +124,26 @@ inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, 
     const bool full = nr == kGemmNR;
     const __m256i mask_lo = first_lanes(nr < 8 ? nr : 8);
     const __m256i mask_hi = first_lanes(nr > 8 ? nr - 8 : 0);
-    std::optional<ClampActivationLanes> activation;
-    if (ep.finish && ep.activation) activation.emplace(*ep.activation);
-    const ClampActivationLanes* lanes = activation ? &*activation : nullptr;
     for (int r = 0; r < mr; ++r) {
         const float* residual = ep.finish && ep.residual ? ep.residual + r * ep.ldr : nullptr;
         const float row_bias = use_row_bias ? ep.row_bias[r] : 0.0f;
         if (full)
             finish_row<true>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                             use_row_bias, ep, lanes, mask_lo, mask_hi);
+                             use_row_bias, ep, activation, mask_lo, mask_hi);
         else
             finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                              use_row_bias, ep, lanes, mask_lo, mask_hi);
+                              use_row_bias, ep, activation, mask_lo, mask_hi);
     }
+}
+
+// The plain instance unless this block finishes the tile with an activation.
+template <int64_t kPrefetchFloats>
+inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                          const TileEpilogue& ep) {
+    if (ep.finish && ep.activation)
+        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, ClampActivationLanes(*ep.activation));
+    else
+        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, NoActivation());
 }
 
 }  // namespace
