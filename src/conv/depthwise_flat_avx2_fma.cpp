@@ -51,8 +51,9 @@ void filter_chunk(const DepthwiseFlatPlane& plane, const Activate& activation, i
     }
 }
 
+// Not inlined into the dispatch below: the plain instance compiles as if the activation were not there.
 template <class Activate>
-void filter_plane(const DepthwiseFlatPlane& plane, const Activate& activation) {
+__attribute__((noinline)) void filter_plane(const DepthwiseFlatPlane& plane, const Activate& activation) {
     // Chunks of nearly equal size: 25 vectors run as 7 + 6 + 6 + 6, not 8 + 8 + 8 + 1.
     const int64_t vectors = (plane.count + kLanes - 1) / kLanes;
     const int64_t chunks = (vectors + kMaxChunk - 1) / kMaxChunk;
