@@ -55,7 +55,8 @@ void filter_plane(const Conv2dParams& p, const float* in, int64_t h, int64_t w, 
 
 void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
                       const float* bias, const float* residual, bool relu, const Activation* activation, float* y) {
-    if (fits_depthwise_flat(p, h, w)) return depthwise_conv2d_flat(p, x, n, h, w, weight, bias, residual, relu, activation, y);
+    if (fits_depthwise_flat(p, h, w))
+        return depthwise_conv2d_flat(p, x, n, h, w, weight, bias, residual, relu, activation, y);
     if (fits_direct_wide(p)) return direct_conv2d_wide(p, x, n, h, w, weight, bias, residual, relu, activation, y);
     const int64_t oh = p.output_h(h), ow = p.output_w(w);
     const int64_t multiplier = p.out_channels / p.in_channels;

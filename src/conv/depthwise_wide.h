@@ -55,10 +55,10 @@ struct WideGeometry {
 // more than the copy.
 void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
 void fill_sub_planes_avx2_fma(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
-void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation, float* out, int64_t rows,
-                         int64_t ow);
-void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation, float* out, int64_t rows,
-                           int64_t ow);
+void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                         float* out, int64_t rows, int64_t ow);
+void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                           float* out, int64_t rows, int64_t ow);
 
 // The variants for the active ISA (common/cpu_features.h).
 struct DepthwiseWideKernels {

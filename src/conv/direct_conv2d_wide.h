@@ -1,8 +1,9 @@
 // Direct convolution on the wide layout of depthwise_wide.h: the input channels of a group are
 // split once into zero-padded parity sub-planes, then every output channel of the group is one
 // flat pass of (Cin / groups) * kh * kw taps over them, cut to the output rows with the epilogue
-// y = activation(relu?(conv(x) + bias + residual)) (activation clamp-shaped or null). It serves depthwise convs (one channel a group) and dense
-// convs with few taps, such as a 3-channel stem, where a GEMM would spend its time packing.
+// y = activation(relu?(conv(x) + bias + residual)) (activation clamp-shaped or null). It serves
+// depthwise convs (one channel a group) and dense convs with few taps, such as a 3-channel stem,
+// where a GEMM would spend its time packing.
 // Layout NCHW, weight [Cout, Cin/groups, kh, kw]. Reference: conv2d_ref.
 #pragma once
 

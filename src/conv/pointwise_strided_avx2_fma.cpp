@@ -13,8 +13,8 @@ namespace {
 // Activate: ClampActivationLanes, or NoActivation for the plain instance (not inlined into the
 // dispatch below, so that it compiles as if the activation were not there).
 template <class Activate>
-__attribute__((noinline)) void multiply_range(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out, const GemmRange& range,
-                    const Activate& activation) {
+__attribute__((noinline)) void multiply_range(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                                              const GemmRange& range, const Activate& activation) {
     constexpr int kHalves = kGemmNR / 8;
     const int64_t depth = a.depth();
     for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {

@@ -39,7 +39,8 @@ public:
     }
 
     __m256 operator()(__m256 v) const {
-        if (leaky_) return _mm256_blendv_ps(v, _mm256_mul_ps(scale_, v), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
+        if (leaky_)
+            return _mm256_blendv_ps(v, _mm256_mul_ps(scale_, v), _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_LT_OQ));
         const __m256 clamped = _mm256_min_ps(hi_, _mm256_max_ps(lo_, _mm256_add_ps(_mm256_mul_ps(v, scale_), shift_)));
         return _mm256_mul_ps(clamped, _mm256_blendv_ps(_mm256_set1_ps(1.0f), v, factor_is_v_));
     }

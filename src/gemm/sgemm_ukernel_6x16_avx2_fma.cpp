@@ -60,8 +60,8 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
 // into the dispatch below: the plain instance keeps a frame of its own, without the activation's
 // 32-byte-aligned constants.
 template <int64_t kPrefetchFloats, class Activate>
-__attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
-                          const TileEpilogue& ep, const Activate& activation) {
+__attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                             int mr, int nr, const TileEpilogue& ep, const Activate& activation) {
     // C (and the residual) are read or written only after the K loop: start fetching them now.
     const float* residual_rows = ep.finish ? ep.residual : nullptr;
     for (int r = 0; r < mr; ++r) {
