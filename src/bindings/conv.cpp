@@ -74,7 +74,8 @@ void register_conv(py::module_& m) {
                        "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None, activation=None) computes "
                        "relu?(conv(x) + bias + residual) on NCHW float32, into out when given (a C-contiguous "
                        "float32 array of the output shape, not overlapping x or residual), then the activation "
-                       "(kind, alpha, beta) of cnnengine._C.activation when given.")
+                       "(kind, alpha, beta) of cnnengine._C.activation when given (clamp-shaped kinds fused into the "
+                       "kernels' stores).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
                          const py::object& padding, const py::object& dilation, int64_t groups,
                          const std::string& algorithm) {
@@ -102,8 +103,8 @@ void register_conv(py::module_& m) {
                 FloatArray y = prepare_output(conv.params(), x, residual, out);
                 float* y_data = y.mutable_data();
                 py::gil_scoped_release release;
-                conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu);
-                if (act) activation(*act, y_data, y_data, y.size());  // on the output while it is in cache
+                conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu,
+                             act ? &*act : nullptr);
                 return y;
             },
             py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false, py::kw_only(),

@@ -79,21 +79,27 @@ Conv2d::Conv2d(const Conv2dParams& params, const float* weight, const float* bia
         packed_groups_.emplace_back(weight + g * rows * depth, depth, rows, depth);
 }
 
-void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual,
-                     bool relu) const {
+void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
+                     const Activation* activation) const {
     const float* bias = bias_.empty() ? nullptr : bias_.data();
+    const bool winograd = winograd_tile(algorithm_) != 0;
+    const Activation* fused = activation && is_clamp_shaped(activation->kind) && !winograd ? activation : nullptr;
     if (algorithm_ == ConvAlgorithm::depthwise_direct)
-        depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
+        depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, fused, y);
     else if (algorithm_ == ConvAlgorithm::direct_wide)
-        direct_conv2d_wide(params_, x, n, h, w, weight_.data(), bias, residual, relu, y);
-    else if (winograd_tile(algorithm_) != 0)
+        direct_conv2d_wide(params_, x, n, h, w, weight_.data(), bias, residual, relu, fused, y);
+    else if (winograd)
         winograd_.forward(x, n, h, w, bias, residual, relu, y);
     else
-        forward_gemm(x, n, h, w, y, residual, relu);
+        forward_gemm(x, n, h, w, y, residual, relu, fused);
+    if (activation && !fused) {
+        const int64_t count = n * params_.out_channels * params_.output_h(h) * params_.output_w(w);
+        cnnengine::activation(*activation, y, y, count);  // on the output while it is in cache
+    }
 }
 
-void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual,
-                          bool relu) const {
+void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
+                          const Activation* activation) const {
     const Conv2dParams& p = params_;
     const int64_t pixels = p.output_h(h) * p.output_w(w);
     const int64_t rows = p.out_per_group();
@@ -128,6 +134,7 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
         out.residual = residual ? residual + out_offset : nullptr;
         out.ldr = pixels;
         out.relu = relu;
+        out.activation = activation;
         if (part >= static_cast<int64_t>(parts.size())) {
             const int64_t panels = ceil_div(rows, kGemmMR), i = part - static_cast<int64_t>(parts.size());
             pointwise_tail(packed_groups_[g], image, pixels, pixels - tail, tail, out,

@@ -1,6 +1,8 @@
 // Conv2d with weights prepared once for one algorithm, chosen when the layer is built (by name, or
 // from the shape alone), and forward() runs it with the fused epilogue
-// y = relu?(conv(x) + bias + residual).
+// y = activation?(relu?(conv(x) + bias + residual)): the clamp-shaped activations (leaky_relu,
+// hard_sigmoid, hard_swish, clip) are applied by the kernels as they store their outputs, the
+// others (and every activation on the Winograd paths) after the kernel, on its output.
 //   gemm_1x1         1x1, stride 1, no padding: B is the input itself (no im2col)
 //   gemm_im2col      any shape: im2col fused into B packing (im2col_packer.h)
 //   depthwise_direct groups == in_channels (depthwise_conv2d.h)
@@ -15,6 +17,7 @@
 
 #include "conv/conv2d_params.h"
 #include "conv/conv3x3_winograd.h"
+#include "elementwise/activation.h"
 #include "gemm/pack.h"
 
 namespace cnnengine {
@@ -38,13 +41,14 @@ public:
     const Conv2dParams& params() const { return params_; }
     ConvAlgorithm algorithm() const { return algorithm_; }
 
-    // x: [n, Cin, h, w]; y and residual (optional): [n, Cout, OH, OW]. The caller has checked
-    // the input with params().validate_input().
-    void forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu) const;
+    // x: [n, Cin, h, w]; y and residual (optional): [n, Cout, OH, OW]; activation optional. The
+    // caller has checked the input with params().validate_input().
+    void forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
+                 const Activation* activation = nullptr) const;
 
 private:
-    void forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual,
-                      bool relu) const;
+    void forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
+                      const Activation* activation) const;
 
     Conv2dParams params_;
     ConvAlgorithm algorithm_;

@@ -20,7 +20,7 @@ inline void valid_columns(int64_t shift, int64_t sw, int64_t w, int64_t ow, int6
 }
 
 void filter_plane(const Conv2dParams& p, const float* in, int64_t h, int64_t w, const float* kernel, float bias,
-                  const float* residual, bool relu, float* out, int64_t oh, int64_t ow) {
+                  const float* residual, bool relu, const Activation* activation, float* out, int64_t oh, int64_t ow) {
     const int64_t sw = p.stride_w;
     for (int64_t oy = 0; oy < oh; ++oy) {
         float* out_row = out + oy * ow;
@@ -47,15 +47,17 @@ void filter_plane(const Conv2dParams& p, const float* in, int64_t h, int64_t w, 
         }
         if (relu)
             for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = std::max(out_row[ox], 0.0f);
+        if (activation) clamp_activation_in_place(*activation, out_row, ow);
     }
 }
 
 }  // namespace
 
 void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
-                      const float* bias, const float* residual, bool relu, float* y) {
-    if (fits_depthwise_flat(p, h, w)) return depthwise_conv2d_flat(p, x, n, h, w, weight, bias, residual, relu, y);
-    if (fits_direct_wide(p)) return direct_conv2d_wide(p, x, n, h, w, weight, bias, residual, relu, y);
+                      const float* bias, const float* residual, bool relu, const Activation* activation, float* y) {
+    if (fits_depthwise_flat(p, h, w))
+        return depthwise_conv2d_flat(p, x, n, h, w, weight, bias, residual, relu, activation, y);
+    if (fits_direct_wide(p)) return direct_conv2d_wide(p, x, n, h, w, weight, bias, residual, relu, activation, y);
     const int64_t oh = p.output_h(h), ow = p.output_w(w);
     const int64_t multiplier = p.out_channels / p.in_channels;
     const int64_t planes = n * p.out_channels;
@@ -67,7 +69,7 @@ void depthwise_conv2d(const Conv2dParams& p, const float* x, int64_t n, int64_t 
         const float* in = x + (b * p.in_channels + ci) * h * w;
         const int64_t out_offset = i * oh * ow;
         filter_plane(p, in, h, w, weight + co * taps, bias ? bias[co] : 0.0f,
-                     residual ? residual + out_offset : nullptr, relu, y + out_offset, oh, ow);
+                     residual ? residual + out_offset : nullptr, relu, activation, y + out_offset, oh, ow);
     });
 }
 

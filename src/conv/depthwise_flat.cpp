@@ -74,7 +74,8 @@ bool fits_depthwise_flat(const Conv2dParams& p, int64_t h, int64_t w) {
 }
 
 void depthwise_conv2d_flat(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w,
-                           const float* weight, const float* bias, const float* residual, bool relu, float* y) {
+                           const float* weight, const float* bias, const float* residual, bool relu,
+                           const Activation* activation, float* y) {
     const FlatLayout layout(p, h, w);
     const DepthwiseFlatKernels kernels = active_depthwise_flat_kernels();
     const int64_t s = layout.stride, count = layout.count, out_w = layout.out_w;
@@ -109,6 +110,7 @@ void depthwise_conv2d_flat(const Conv2dParams& p, const float* x, int64_t n, int
                 plane.bias = bias ? bias[co] : 0.0f;
                 plane.residual = residual ? residual + out_offset : nullptr;
                 plane.relu = relu;
+                plane.activation = activation;
                 plane.count = count;
                 plane.out = y + out_offset;
                 kernels.filter(plane);

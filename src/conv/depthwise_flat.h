@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "conv/conv2d_params.h"
+#include "elementwise/activation.h"
 #include "conv/deinterleave_row.h"
 
 namespace cnnengine {
@@ -36,11 +37,12 @@ struct DepthwiseFlatPlane {
     float bias = 0.0f;
     const float* residual = nullptr;  // count floats, or null
     bool relu = false;
+    const Activation* activation = nullptr;  // clamp-shaped, after the ReLU; or null
     int64_t count = 0;  // outputs: out_h * out_w
     float* out = nullptr;
 };
 
-// out = relu?(bias + taps + residual); reads sub up to the frame after the last vector.
+// out = activation(relu?(bias + taps + residual)); reads sub up to the frame after the last vector.
 void depthwise_flat_scalar(const DepthwiseFlatPlane& plane);
 void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane);
 
@@ -63,6 +65,7 @@ DepthwiseFlatKernels active_depthwise_flat_kernels();  // for the active ISA (co
 // The whole convolution (n images), threads over planes. Layout NCHW, weight [Cout, 1, kh, kw],
 // any channel multiplier. Reference: conv2d_ref.
 void depthwise_conv2d_flat(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w,
-                           const float* weight, const float* bias, const float* residual, bool relu, float* y);
+                           const float* weight, const float* bias, const float* residual, bool relu,
+                           const Activation* activation, float* y);
 
 }  // namespace cnnengine

@@ -8,6 +8,7 @@
 
 #include "common/avx2_lanes.h"
 #include "conv/depthwise_flat.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
@@ -16,8 +17,9 @@ namespace {
 constexpr int kLanes = 8;
 constexpr int kMaxChunk = 8;
 
-template <int N>
-void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
+// Activate: ClampActivationLanes, or NoActivation for the plain instances.
+template <int N, class Activate>
+void filter_chunk(const DepthwiseFlatPlane& plane, const Activate& activation, int64_t o) {
     // Locals: the compiler cannot keep struct fields in registers across the loads below.
     const float* src = plane.sub + o;
     const float* kernel = plane.kernel;
@@ -41,6 +43,7 @@ void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
         if (plane.residual)
             v = _mm256_add_ps(v, full ? _mm256_loadu_ps(plane.residual + at) : _mm256_maskload_ps(plane.residual + at, keep));
         if (plane.relu) v = _mm256_max_ps(_mm256_setzero_ps(), v);  // zero first: NaN passes
+        v = activation(v);
         if (full)
             _mm256_storeu_ps(plane.out + at, v);
         else
@@ -48,9 +51,9 @@ void filter_chunk(const DepthwiseFlatPlane& plane, int64_t o) {
     }
 }
 
-}  // namespace
-
-void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane) {
+// Not inlined into the dispatch below: the plain instance compiles as if the activation were not there.
+template <class Activate>
+__attribute__((noinline)) void filter_plane(const DepthwiseFlatPlane& plane, const Activate& activation) {
     // Chunks of nearly equal size: 25 vectors run as 7 + 6 + 6 + 6, not 8 + 8 + 8 + 1.
     const int64_t vectors = (plane.count + kLanes - 1) / kLanes;
     const int64_t chunks = (vectors + kMaxChunk - 1) / kMaxChunk;
@@ -58,17 +61,26 @@ void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane) {
     for (int64_t c = 0; c < chunks; ++c) {
         const int64_t size = vectors / chunks + (c < vectors % chunks ? 1 : 0);
         switch (size) {
-            case 8: filter_chunk<8>(plane, o); break;
-            case 7: filter_chunk<7>(plane, o); break;
-            case 6: filter_chunk<6>(plane, o); break;
-            case 5: filter_chunk<5>(plane, o); break;
-            case 4: filter_chunk<4>(plane, o); break;
-            case 3: filter_chunk<3>(plane, o); break;
-            case 2: filter_chunk<2>(plane, o); break;
-            default: filter_chunk<1>(plane, o); break;
+            case 8: filter_chunk<8>(plane, activation, o); break;
+            case 7: filter_chunk<7>(plane, activation, o); break;
+            case 6: filter_chunk<6>(plane, activation, o); break;
+            case 5: filter_chunk<5>(plane, activation, o); break;
+            case 4: filter_chunk<4>(plane, activation, o); break;
+            case 3: filter_chunk<3>(plane, activation, o); break;
+            case 2: filter_chunk<2>(plane, activation, o); break;
+            default: filter_chunk<1>(plane, activation, o); break;
         }
         o += size * kLanes;
     }
+}
+
+}  // namespace
+
+void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane) {
+    if (plane.activation)
+        filter_plane(plane, ClampActivationLanes(*plane.activation));
+    else
+        filter_plane(plane, NoActivation());
 }
 
 void masked_rows_avx2_fma(const float* src, int64_t src_stride, int64_t rows, int64_t width, const uint32_t* keep,

@@ -3,6 +3,7 @@
 
 #include "common/cpu_features.h"
 #include "conv/depthwise_flat.h"
+#include "elementwise/clamp_activation.h"
 
 namespace cnnengine {
 
@@ -20,7 +21,7 @@ void depthwise_flat_scalar(const DepthwiseFlatPlane& plane) {
         for (int64_t i = 0; i < lanes; ++i) {
             float v = acc[i] + (plane.residual ? plane.residual[o + i] : 0.0f);
             if (plane.relu && v < 0.0f) v = 0.0f;  // NaN passes, as in PyTorch
-            plane.out[o + i] = v;
+            plane.out[o + i] = apply_clamp_activation(plane.activation, v);
         }
     }
 }

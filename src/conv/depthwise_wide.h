@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "elementwise/activation.h"
+
 namespace cnnengine {
 
 // `count` must be a multiple of this many outputs (one vector).
@@ -48,22 +50,22 @@ struct WideGeometry {
 };
 
 // The row movers of depthwise_wide_rows.h compiled for one ISA: fill scatters an h x w plane
-// into its zeroed sub-planes; compact cuts `rows` wide rows to out_w, adds residual, applies ReLU.
+// into its zeroed sub-planes; compact cuts `rows` wide rows to out_w, adds residual, applies ReLU and the activation.
 // Short rows (7 floats on MobileNet's last maps) are copied inline: a memmove call would cost
 // more than the copy.
 void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
 void fill_sub_planes_avx2_fma(const WideGeometry& g, const float* in, int64_t h, int64_t w, float* sub);
-void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
-                         int64_t ow);
-void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
-                           int64_t ow);
+void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                         float* out, int64_t rows, int64_t ow);
+void compact_wide_avx2_fma(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                           float* out, int64_t rows, int64_t ow);
 
 // The variants for the active ISA (common/cpu_features.h).
 struct DepthwiseWideKernels {
     void (*filter)(const DepthwiseWidePlane&, float*);
     void (*filter_x4)(const DepthwiseWidePlane&, const float*, float*);
     void (*fill)(const WideGeometry&, const float*, int64_t, int64_t, float*);
-    void (*compact)(const float*, int64_t, const float*, bool, float*, int64_t, int64_t);
+    void (*compact)(const float*, int64_t, const float*, bool, const Activation*, float*, int64_t, int64_t);
 };
 DepthwiseWideKernels active_depthwise_wide_kernels();
 

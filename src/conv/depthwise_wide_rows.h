@@ -42,10 +42,11 @@ void fill_sub_planes(const WideGeometry& g, const float* in, int64_t h, int64_t 
     }
 }
 
-// out (rows x out_w) = the wide rows cut to out_w, plus residual, then ReLU.
+// out (rows x out_w) = the wide rows cut to out_w, plus residual, then ReLU, then the activation
+// (clamp-shaped, or null), each row while it is in L1.
 template <class CopyRow>
-void compact_wide(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
-                  int64_t ow, CopyRow copy_row) {
+void compact_wide(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                  float* out, int64_t rows, int64_t ow, CopyRow copy_row) {
     for (int64_t oy = 0; oy < rows; ++oy) {
         const float* src = wide + oy * ws;
         float* out_row = out + oy * ow;
@@ -57,6 +58,7 @@ void compact_wide(const float* wide, int64_t ws, const float* residual, bool rel
         }
         if (relu)
             for (int64_t ox = 0; ox < ow; ++ox) out_row[ox] = std::max(out_row[ox], 0.0f);
+        if (activation) clamp_activation_in_place(*activation, out_row, ow);
     }
 }
 

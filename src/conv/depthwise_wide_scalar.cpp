@@ -50,9 +50,9 @@ void fill_sub_planes_scalar(const WideGeometry& g, const float* in, int64_t h, i
     wide_rows::fill_sub_planes(g, in, h, w, sub, copy_row, deinterleave_row_scalar);
 }
 
-void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, float* out, int64_t rows,
-                         int64_t ow) {
-    wide_rows::compact_wide(wide, ws, residual, relu, out, rows, ow, copy_row);
+void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, bool relu, const Activation* activation,
+                         float* out, int64_t rows, int64_t ow) {
+    wide_rows::compact_wide(wide, ws, residual, relu, activation, out, rows, ow, copy_row);
 }
 
 DepthwiseWideKernels active_depthwise_wide_kernels() {

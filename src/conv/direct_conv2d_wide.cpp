@@ -60,7 +60,7 @@ float* wide_scratch(int64_t floats) { return scratch<1>(floats); }
 }  // namespace
 
 void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_t h, int64_t w, const float* weight,
-                        const float* bias, const float* residual, bool relu, float* y) {
+                        const float* bias, const float* residual, bool relu, const Activation* activation, float* y) {
     const int64_t oh = p.output_h(h), ow = p.output_w(w);
     const int64_t cin = p.in_per_group(), cout = p.out_per_group(), taps = p.depth();
     const WideLayout layout(p, oh, ow);
@@ -94,7 +94,7 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         }
         for (int64_t j = 0; j < channels; ++j) {
             const int64_t out_offset = (b * p.out_channels + co + j) * oh * ow + row_begin * ow;
-            kernels.compact(wide + j * count, layout.ws, residual ? residual + out_offset : nullptr, relu,
+            kernels.compact(wide + j * count, layout.ws, residual ? residual + out_offset : nullptr, relu, activation,
                             y + out_offset, row_end - row_begin, ow);
         }
     };

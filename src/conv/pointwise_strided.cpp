@@ -1,6 +1,7 @@
 #include "conv/pointwise_strided.h"
 
 #include "common/cpu_features.h"
+#include "elementwise/clamp_activation.h"
 
 namespace cnnengine {
 
@@ -18,7 +19,8 @@ void pointwise_strided_scalar(const PackedA& a, const float* b, int64_t ldb, con
                 for (int64_t k = 0; k < depth; ++k) sum += panel[k * kGemmMR + r] * b[k * ldb + j];
                 sum += out.row_bias ? out.row_bias[row] : 0.0f;
                 if (out.residual) sum += out.residual[row * out.ldr + j];
-                c[j] = out.relu && sum < 0.0f ? 0.0f : sum;  // NaN passes, as in PyTorch
+                if (out.relu && sum < 0.0f) sum = 0.0f;  // NaN passes, as in PyTorch
+                c[j] = apply_clamp_activation(out.activation, sum);
             }
         }
     }

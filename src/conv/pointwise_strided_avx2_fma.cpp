@@ -4,11 +4,17 @@
 #include <immintrin.h>
 
 #include "conv/pointwise_strided.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
-void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
-                                const GemmRange& range) {
+namespace {
+
+// Activate: ClampActivationLanes, or NoActivation for the plain instance (not inlined into the
+// dispatch below, so that it compiles as if the activation were not there).
+template <class Activate>
+__attribute__((noinline)) void multiply_range(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                                              const GemmRange& range, const Activate& activation) {
     constexpr int kHalves = kGemmNR / 8;
     const int64_t depth = a.depth();
     for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
@@ -46,11 +52,22 @@ void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, c
                     __m256 y = _mm256_add_ps(_mm256_load_ps(tile[r] + 8 * v), bias);
                     if (out.residual) y = _mm256_add_ps(y, _mm256_loadu_ps(out.residual + (row + r) * out.ldr + col + 8 * v));
                     if (out.relu) y = _mm256_max_ps(_mm256_setzero_ps(), y);  // zero first: NaN passes
+                    y = activation(y);
                     _mm256_storeu_ps(c + 8 * v, y);
                 }
             }
         }
     }
+}
+
+}  // namespace
+
+void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                                const GemmRange& range) {
+    if (out.activation)
+        multiply_range(a, b, ldb, out, range, ClampActivationLanes(*out.activation));
+    else
+        multiply_range(a, b, ldb, out, range, NoActivation());
 }
 
 }  // namespace cnnengine

@@ -1,6 +1,7 @@
 #include "conv/pointwise_tail.h"
 
 #include "common/cpu_features.h"
+#include "elementwise/clamp_activation.h"
 
 namespace cnnengine {
 
@@ -24,6 +25,8 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
     if (active_isa() == Isa::avx2_fma) sums_for_isa = pointwise_tail_sums_avx2_fma;
 #endif
+    // A copy the stores to C cannot alias, so the compiler moves the kind's switch out of the loops.
+    const Activation activation = out.activation ? *out.activation : Activation{};
     for (int64_t row0 = m_begin; row0 < m_end; row0 += kGemmMR) {
         const int64_t rows = row0 + kGemmMR <= m_end ? kGemmMR : m_end - row0;
         for (int64_t j0 = col; j0 < col + cols; j0 += kMaxPointwiseTailColumns) {
@@ -36,7 +39,8 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
                     const int64_t row = row0 + r, column = j0 + j;
                     float v = sums[j][r] + (out.row_bias ? out.row_bias[row] : 0.0f);
                     if (out.residual) v += out.residual[row * out.ldr + column];
-                    out.c[row * out.ldc + column] = out.relu && v < 0.0f ? 0.0f : v;  // NaN passes, as in PyTorch
+                    if (out.relu && v < 0.0f) v = 0.0f;  // NaN passes, as in PyTorch
+                    out.c[row * out.ldc + column] = out.activation ? clamp_activation(activation, v) : v;
                 }
             }
         }

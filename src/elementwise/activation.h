@@ -30,6 +30,10 @@ inline bool is_clamp_shaped(ActivationKind kind) {
     return kind != ActivationKind::sigmoid && kind != ActivationKind::tanh;
 }
 
+// A clamp-shaped activation on y in place, on the calling thread (kernels that finish their
+// output rows with one); AVX2 when active.
+void clamp_activation_in_place(const Activation& act, float* y, int64_t n);
+
 // AVX2 loop of one range for a clamp-shaped kind (same bits as the portable loop). Call only
 // when AVX2/FMA is active.
 void clamp_activation_avx2_fma(const Activation& act, const float* x, float* y, int64_t n);

@@ -29,6 +29,7 @@ TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64
     ep.accumulate = out.accumulate || pc > 0;
     ep.finish = pc + kc == depth;
     ep.relu = out.relu;
+    ep.activation = out.activation;
     ep.ldr = out.ldr;
     return ep;
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "elementwise/activation.h"
 #include "gemm/pack.h"
 
 namespace cnnengine {
@@ -54,6 +55,7 @@ struct GemmOutput {
     const float* residual = nullptr;  // [M x N] with row stride ldr, or null
     int64_t ldr = 0;
     bool relu = false;
+    const Activation* activation = nullptr;  // clamp-shaped, after the ReLU (sgemm_ukernel.h)
     bool accumulate = false;  // add the product to what C holds (else C is overwritten)
 };
 

@@ -1,10 +1,12 @@
 // The SGEMM micro-kernel contract: C[mr x nr] (+)= A_panel[kc x MR] * B_panel[kc x NR], followed
-// on the last K block by the fused epilogue (bias, residual add, ReLU) while the tile is still in
+// on the last K block by the fused epilogue (bias, residual add, ReLU, activation) while the tile is still in
 // registers. Panels are packed (see pack.h): a[k*MR + r], b[k*NR + c], zero-padded past mr / nr,
 // so every kernel computes a full MR x NR tile and only the store is clipped to mr x nr.
 #pragma once
 
 #include <cstdint>
+
+#include "elementwise/clamp_activation.h"
 
 namespace cnnengine {
 
@@ -19,6 +21,7 @@ struct TileEpilogue {
     const float* residual = nullptr;  // residual[r*ldr + c] added (ResNet shortcut)
     int64_t ldr = 0;
     bool relu = false;
+    const Activation* activation = nullptr;  // clamp-shaped (clamp_activation.h), after the ReLU
 };
 
 using SgemmUkernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
@@ -46,6 +49,8 @@ SgemmUkernel active_sgemm_ukernel(APanelSource source = APanelSource::cache);
 
 // Epilogue and clipped store of a tile computed into acc[r * acc_ld + j] (the portable kernels').
 inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
+    // A copy the stores to C cannot alias, so the compiler moves the kind's switch out of the loops.
+    const Activation activation = ep.activation ? *ep.activation : Activation{};
     for (int r = 0; r < mr; ++r) {
         float* c_row = c + r * ldc;
         for (int j = 0; j < nr; ++j) {
@@ -56,6 +61,7 @@ inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int 
                 if (ep.col_bias) v += ep.col_bias[j];
                 if (ep.residual) v += ep.residual[r * ep.ldr + j];
                 if (ep.relu && v < 0.0f) v = 0.0f;
+                if (ep.activation) v = clamp_activation(activation, v);
             }
             c_row[j] = v;
         }

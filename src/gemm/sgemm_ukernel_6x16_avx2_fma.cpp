@@ -8,16 +8,18 @@
 #include <immintrin.h>
 
 #include "common/avx2_lanes.h"
+#include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
 namespace {
 
-// Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks.
-template <bool kFull>
+// Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks. Activate:
+// ClampActivationLanes or NoActivation.
+template <bool kFull, class Activate>
 inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, const float* col_bias,
-                       float row_bias, bool use_row_bias, const TileEpilogue& ep, __m256i mask_lo,
-                       __m256i mask_hi) {
+                       float row_bias, bool use_row_bias, const TileEpilogue& ep, const Activate& activation,
+                       __m256i mask_lo, __m256i mask_hi) {
     auto load = [&](const float* p, __m256i m) { return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m); };
     if (ep.accumulate) {
         lo = _mm256_add_ps(lo, load(c, mask_lo));
@@ -42,6 +44,8 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
             lo = _mm256_max_ps(zero, lo);              // for NaN, so NaN propagates as in PyTorch
             hi = _mm256_max_ps(zero, hi);
         }
+        lo = activation(lo);
+        hi = activation(hi);
     }
     if (kFull) {
         _mm256_storeu_ps(c, lo);
@@ -52,10 +56,12 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
     }
 }
 
-// The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied.
-template <int64_t kPrefetchFloats>
-inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
-                          const TileEpilogue& ep) {
+// The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied. Not inlined
+// into the dispatch below: the plain instance keeps a frame of its own, without the activation's
+// 32-byte-aligned constants.
+template <int64_t kPrefetchFloats, class Activate>
+__attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                             int mr, int nr, const TileEpilogue& ep, const Activate& activation) {
     // C (and the residual) are read or written only after the K loop: start fetching them now.
     const float* residual_rows = ep.finish ? ep.residual : nullptr;
     for (int r = 0; r < mr; ++r) {
@@ -125,11 +131,21 @@ inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, 
         const float row_bias = use_row_bias ? ep.row_bias[r] : 0.0f;
         if (full)
             finish_row<true>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                             use_row_bias, ep, mask_lo, mask_hi);
+                             use_row_bias, ep, activation, mask_lo, mask_hi);
         else
             finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                              use_row_bias, ep, mask_lo, mask_hi);
+                              use_row_bias, ep, activation, mask_lo, mask_hi);
     }
+}
+
+// The plain instance unless this block finishes the tile with an activation.
+template <int64_t kPrefetchFloats>
+inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                          const TileEpilogue& ep) {
+    if (ep.finish && ep.activation)
+        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, ClampActivationLanes(*ep.activation));
+    else
+        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, NoActivation());
 }
 
 }  // namespace

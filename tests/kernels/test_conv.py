@@ -204,23 +204,47 @@ TORCH_ACTIVATIONS = {
 }
 
 
+def depthwise_case(case, algorithm="depthwise_direct"):
+    n, cin, h, w, cout, kernel, stride, padding = case
+    return (n, cin, h, w, cout, kernel, stride, padding, 1, cin, algorithm)
+
+
+# One case per kernel store that applies the clamp-shaped activations (sigmoid: after the kernel).
+FUSED_ACTIVATION_CASES = {
+    "dw_flat_s2": depthwise_case((1, 5, 14, 14, 10, 3, 2, 1)),
+    "dw_flat_5x5": depthwise_case((2, 6, 28, 28, 6, 5, 2, 2)),
+    "dw_wide": depthwise_case((1, 5, 20, 20, 5, 3, 1, 1)),
+    "dw_row_loop": depthwise_case((1, 3, 10, 10, 3, 3, 3, 1)),
+    "stem_x4": (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
+    "direct_wide_single_channels": (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
+    "1x1_tail": (1, 96, 7, 7, 200, 1, 1, 0, 1, 1, "gemm_1x1"),
+    "1x1_strided": (2, 256, 4, 8, 9, 1, 1, 0, 1, 1, "gemm_1x1"),
+    "1x1_packed": (1, 300, 4, 8, 10, 1, 1, 0, 1, 1, "gemm_1x1"),
+    "1x1_partial_tile": (1, 9, 3, 7, 5, 1, 1, 0, 1, 1, "gemm_1x1"),
+    "im2col_narrow_tail": (1, 13, 15, 15, 19, 5, 1, 2, 1, 1, "gemm_im2col"),
+    "im2col_s2": (1, 7, 13, 13, 13, 3, 2, 1, 1, 1, "gemm_im2col"),
+    "winograd": (1, 8, 10, 9, 12, 3, 1, 1, 1, 1, "winograd_f43"),
+}
+
+
 @pytest.mark.parametrize("activation", list(TORCH_ACTIVATIONS), ids=lambda a: a[0])
-@pytest.mark.parametrize("case", [DEPTHWISE_CASES[1], DEPTHWISE_CASES[6], CASES[9], CASES[11], CASES[16]],
-                         ids=["dw5x5", "dw_1x1map_s2", "1x1", "1x1_s2", "asymmetric"])
+@pytest.mark.parametrize("case", list(FUSED_ACTIVATION_CASES.values()), ids=list(FUSED_ACTIVATION_CASES))
 def test_fused_activation_matches_torch(rng, torch, case, activation):
-    if len(case) == 8:  # a DEPTHWISE_CASES entry
-        n, cin, h, w, cout, kernel, stride, padding = case
-        case = (n, cin, h, w, cout, kernel, stride, padding, 1, cin, "")
-    x, weight, bias, params, _ = make_case(rng, case)
+    x, weight, bias, params, algorithm = make_case(rng, case)
     x *= 3  # reach both clamps of the hard activations
-    conv = _C.Conv2d(weight, bias, **params)
+    conv = _C.Conv2d(weight, bias, algorithm=algorithm, **params)
+    assert conv.algorithm == algorithm
     residual = rng.standard_normal(conv.forward(x).shape, dtype=np.float32)
     y = conv.forward(x, residual=residual, activation=activation)
+    # The epilogue alone: the same conv unfused, then the activation's reference.
+    unfused = _C.activation_ref(conv.forward(x, residual=residual), *activation)
+    np.testing.assert_allclose(y, unfused, rtol=1e-6, atol=1e-6 * float(np.abs(unfused).max()))
+    atol = 1e-3 if algorithm.startswith("winograd") else 1e-5  # DESIGN.md §4: Winograd bound
     plain = torch.from_numpy(torch_conv(torch, x, weight, bias, residual=residual, **params))
     expected = TORCH_ACTIVATIONS[activation](torch, plain).numpy()
-    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * float(np.abs(expected).max()))
+    np.testing.assert_allclose(y, expected, rtol=1e-4, atol=atol * float(np.abs(expected).max()))
     ref = _C.activation_ref(_C.conv2d_ref(x, weight, bias, residual=residual, **params), *activation)
-    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=1e-5 * float(np.abs(ref).max()))
+    np.testing.assert_allclose(y, ref, rtol=1e-4, atol=atol * float(np.abs(ref).max()))
 
 
 def test_fused_activation_rejects_bad_arguments(rng):
