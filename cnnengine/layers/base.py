@@ -87,3 +87,9 @@ def _as_tuple(kinds):
 def expect_rank(node, shape, rank, what="input"):
     if len(shape) != rank:
         raise GraphError(f"node '{node.name}' ({node.op}): {what} must have rank {rank}, got shape {tuple(shape)}")
+
+
+def expect_channels(node, shape, expected, unit="channels"):
+    """Axis 1 of the input (channels, or a linear layer's features) must match the layer's weights."""
+    if shape[1] != expected:
+        raise GraphError(f"node '{node.name}' ({node.op}): input has {shape[1]} {unit}, expected {expected}")

@@ -3,7 +3,7 @@ _C.activation) on _C.Conv2d."""
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad, require_attr
+from cnnengine.layers.base import Layer, expect_channels, expect_rank, int_pair_attr, padding_quad, require_attr
 
 
 def conv_arguments(node):
@@ -61,9 +61,7 @@ class Conv2d(Layer):
     def output_shape(self, node, input_shapes):
         shape = input_shapes[0]
         expect_rank(node, shape, 4)
-        if shape[1] != node.attrs["in_channels"]:
-            raise GraphError(f"node '{node.name}' (conv2d): input has {shape[1]} channels, "
-                             f"expected {node.attrs['in_channels']}")
+        expect_channels(node, shape, node.attrs["in_channels"])
         oh, ow = conv_output_hw(node, shape[2], shape[3])
         if oh < 1 or ow < 1:
             raise GraphError(f"node '{node.name}' (conv2d): input {shape[2]}x{shape[3]} is too small "

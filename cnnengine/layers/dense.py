@@ -2,7 +2,7 @@
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, require_attr
+from cnnengine.layers.base import Layer, expect_channels, expect_rank, require_attr
 
 
 @register
@@ -22,9 +22,7 @@ class Linear(Layer):
     def output_shape(self, node, input_shapes):
         shape = input_shapes[0]
         expect_rank(node, shape, 2)
-        if shape[1] != node.attrs["in_features"]:
-            raise GraphError(f"node '{node.name}' (linear): input has {shape[1]} features, "
-                             f"expected {node.attrs['in_features']}")
+        expect_channels(node, shape, node.attrs["in_features"], unit="features")
         return (shape[0], node.attrs["out_features"])
 
     def macs(self, node, input_shapes, output_shape):

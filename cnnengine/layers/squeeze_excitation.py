@@ -4,7 +4,7 @@ runs _C.SqueezeExcitation (one kernel call instead of four)."""
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, require_attr
+from cnnengine.layers.base import Layer, expect_channels, expect_rank, require_attr
 
 
 @register
@@ -35,9 +35,7 @@ class SqueezeExcitation(Layer):
     def output_shape(self, node, input_shapes):
         shape = input_shapes[0]
         expect_rank(node, shape, 4)
-        if shape[1] != node.attrs["channels"]:
-            raise GraphError(f"node '{node.name}' (squeeze_excitation): input has {shape[1]} channels, "
-                             f"expected {node.attrs['channels']}")
+        expect_channels(node, shape, node.attrs["channels"])
         return tuple(shape)
 
     def macs(self, node, input_shapes, output_shape):

@@ -6,7 +6,7 @@ import math
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad, require_attr
+from cnnengine.layers.base import Layer, expect_channels, expect_rank, int_pair_attr, padding_quad, require_attr
 from cnnengine.layers.conv import check_conv_geometry
 
 
@@ -34,9 +34,7 @@ class ConvTranspose2d(Layer):
     def output_shape(self, node, input_shapes):
         shape = input_shapes[0]
         expect_rank(node, shape, 4)
-        if shape[1] != node.attrs["in_channels"]:
-            raise GraphError(f"node '{node.name}' (conv_transpose2d): input has {shape[1]} channels, expected "
-                             f"{node.attrs['in_channels']}")
+        expect_channels(node, shape, node.attrs["in_channels"])
         kernel = int_pair_attr(node, "kernel_size")
         stride = int_pair_attr(node, "stride", (1, 1))
         dilation = int_pair_attr(node, "dilation", (1, 1))
