@@ -52,7 +52,7 @@ void transform_weights(const Conv2dParams& p, const WeightReader& reader, float*
     const int64_t cin = p.in_channels, cout = p.out_channels, panels = ceil_div(cout, kGemmMR);
     parallel_for(panels, threads_for(static_cast<double>(cout) * cin * A * A * 8, panels), [&](int64_t panel) {
         for (int64_t c = 0; c < cin; ++c) {
-            float* out = u + (panel * cin + c) * kGemmMR;
+            float* out = u + packed_a_offset(panel, cin, c);
             for (int r = 0; r < kGemmMR; ++r) {
                 const int64_t o = panel * kGemmMR + r;
                 if (o >= cout) {

@@ -11,6 +11,7 @@
 
 #include "common/aligned_buffer.h"
 #include "conv/conv2d_params.h"
+#include "gemm/pack.h"
 #include "gemm/sgemm_ukernel.h"
 
 namespace cnnengine {
@@ -46,7 +47,7 @@ public:
 private:
     // Rows [p*MR, p*MR+MR) of U[xi], packed as PackedA's panels.
     const float* u_panel(int64_t xi, int64_t p) const {
-        return transformed_.data() + xi * u_xi_stride_ + p * params_.in_channels * kGemmMR;
+        return transformed_.data() + xi * u_xi_stride_ + packed_a_offset(p, params_.in_channels);
     }
 
     Conv2dParams params_;

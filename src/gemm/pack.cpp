@@ -16,7 +16,7 @@ PackedA::PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth, Align
         const int r_count = static_cast<int>(std::min<int64_t>(kGemmMR, rows - r0));
         const float* rows_at[kGemmMR];
         for (int r = 0; r < kGemmMR; ++r) rows_at[r] = a + (r0 + std::min(r, r_count - 1)) * lda;
-        float* panel = out + p * depth * kGemmMR;
+        float* panel = out + packed_a_offset(p, depth);
         if (r_count == kGemmMR) {
             for (int64_t k = 0; k < depth; ++k)
                 for (int r = 0; r < kGemmMR; ++r) panel[k * kGemmMR + r] = rows_at[r][k];

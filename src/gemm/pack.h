@@ -15,6 +15,10 @@ namespace cnnengine {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Packed A layout: panel p holds rows [p*MR, p*MR+MR), MR floats per depth step, panels one
+// after another. This is where panel p starts at depth k, for a matrix of depth `depth`.
+inline int64_t packed_a_offset(int64_t p, int64_t depth, int64_t k = 0) { return (p * depth + k) * kGemmMR; }
+
 class PackedA {
 public:
     PackedA() = default;
@@ -27,7 +31,7 @@ public:
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }
     // Panel holding rows [p*MR, p*MR+MR), starting at depth k.
-    const float* panel(int64_t p, int64_t k) const { return data_.data() + (p * depth_ + k) * kGemmMR; }
+    const float* panel(int64_t p, int64_t k) const { return data_.data() + packed_a_offset(p, depth_, k); }
     int64_t bytes() const { return ceil_div(rows_, kGemmMR) * depth_ * kGemmMR * sizeof(float); }
     AlignedBuffer release_storage() { return std::move(data_); }
 
