@@ -1,11 +1,12 @@
 // im2col fused into the packing of B: for one image and one group, B[k][j] is the input value
 // that tap k = (ci, ky, kx) of the kernel sees at output pixel j = (oy, ox), zero in the padding.
 // The K x (OH*OW) matrix is never built: the driver asks for kc x nc blocks, packed straight into
-// NR-column panels (see gemm/pack.h). Reference: conv2d_ref.
+// NR-column panels (see gemm/pack.h) by the ISA's panel packer (im2col_panel.h).
+// Reference: conv2d_ref.
 #pragma once
 
 #include "conv/conv2d_params.h"
-#include "conv/stride2_gather.h"
+#include "conv/im2col_panel.h"
 #include "gemm/sgemm_driver.h"
 
 namespace cnnengine {
@@ -15,17 +16,18 @@ public:
     // `image` points at the group's first input channel (Cin/groups planes of h x w).
     Im2colBPacker(const Conv2dParams& params, const float* image, int64_t h, int64_t w)
         : p_(params), image_(image), h_(h), w_(w), out_w_(params.output_w(w)),
-          stride2_gather16_(active_stride2_gather16()) {}
+          pack_panel_(active_im2col_panel_packer()) {}
 
     void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* out) const override;
 
 private:
-    void pack_panel(int64_t k0, int64_t kc, int64_t col0, int cols, float* panel) const;
+    // The panel of output pixels col0 .. col0+cols-1, cut into runs along output rows.
+    Im2colPanel panel_at(int64_t col0, int cols) const;
 
     const Conv2dParams& p_;
     const float* image_;
     int64_t h_, w_, out_w_;
-    Stride2Gather16 stride2_gather16_;
+    Im2colPanelPacker pack_panel_;
 };
 
 }  // namespace cnnengine

@@ -103,6 +103,31 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
+# im2col panels (im2col_panel.h): 16 output pixels per panel span 1 to 16 output rows of width
+# 1..9, cut by padding on every side; stride 1 and 2 (masked loads on AVX2), stride 3 and wide
+# kernels (the scalar fallback), dilation 2.
+PANEL_CASES = [(out_w, kernel, stride, dilation, padding)
+               for out_w in (1, 2, 3, 4, 5, 7, 9)
+               for kernel, stride, dilation, padding in [(3, 1, 1, (1, 2, 0, 1)), (3, 2, 1, (2, 1, 1, 0)),
+                                                         (5, 1, 2, (3, 3, 3, 3)), (2, 2, 2, (0, 1, 0, 2)),
+                                                         (3, 3, 1, 1), ((1, 13), 1, 1, (0, 6, 0, 6))]]
+
+
+@pytest.mark.parametrize("case", PANEL_CASES, ids=str)
+def test_im2col_panels_across_rows_and_padding(rng, case):
+    out_w, kernel, stride, dilation, padding = case
+    kh, kw = kernel_hw(kernel)
+    top, left, bottom, right = padding if isinstance(padding, tuple) else (padding,) * 4
+    w = max(1, (out_w - 1) * stride + dilation * (kw - 1) + 1 - left - right)  # output width out_w (or more)
+    x = rng.standard_normal((1, 3, 6, w), dtype=np.float32)
+    weight = rng.standard_normal((5, 3, kh, kw), dtype=np.float32)
+    params = dict(stride=stride, padding=padding, dilation=dilation)
+    conv = _C.Conv2d(weight, None, algorithm="gemm_im2col", **params)
+    y = conv.forward(x)
+    ref = _C.conv2d_ref(x, weight, None, **params)
+    np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * float(np.abs(ref).max()))
+
+
 @pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, -2)])
 def test_fused_residual_and_relu(rng, torch, case):
     x, weight, bias, params, _ = make_case(rng, case)
