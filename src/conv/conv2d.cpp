@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "common/threading.h"
+#include "conv/column_parity_split.h"
 #include "conv/depthwise_conv2d.h"
 #include "conv/direct_conv2d_wide.h"
 #include "conv/im2col_packer.h"
@@ -119,12 +120,15 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
     const std::vector<GemmRange> parts = split_gemm(rows, pixels - tail, whole ? 1 : threads, true);
     const int64_t tail_parts = !tail ? 0 : whole ? 1 : std::min<int64_t>(threads, ceil_div(rows, kGemmMR));
     const int64_t tasks = items * static_cast<int64_t>(parts.size() + tail_parts);
+    // Stride-2 im2col packs from rows split by column parity: contiguous loads instead of gathers.
+    const bool parity_split = algorithm_ == ConvAlgorithm::gemm_im2col && p.stride_w == 2;
+    const float* input = parity_split ? split_columns_by_parity(x, n * p.in_channels * h, w) : x;
 
     parallel_for(tasks, threads, [&](int64_t t) {
         const int64_t item = t / static_cast<int64_t>(parts.size() + tail_parts);
         const int64_t part = t % static_cast<int64_t>(parts.size() + tail_parts);
         const int64_t b = item / p.groups, g = item % p.groups;
-        const float* image = x + (b * p.in_channels + g * p.in_per_group()) * h * w;
+        const float* image = input + (b * p.in_channels + g * p.in_per_group()) * h * w;
         const int64_t out_offset = (b * p.out_channels + g * rows) * pixels;
 
         GemmOutput out;
@@ -148,7 +152,7 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
             MatrixBPacker packer(image, h * w);
             sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
         } else {
-            Im2colBPacker packer(p, image, h, w);
+            Im2colBPacker packer(p, image, h, w, parity_split);
             sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
         }
     });

@@ -57,7 +57,7 @@ void masked_rows_avx2_fma(const float* src, int64_t src_stride, int64_t rows, in
 
 struct DepthwiseFlatKernels {
     void (*filter)(const DepthwiseFlatPlane&);
-    void (*deinterleave)(const float*, int64_t, float*, float*);
+    DeinterleaveRow deinterleave;
     void (*masked_rows)(const float*, int64_t, int64_t, int64_t, const uint32_t*, float*);
 };
 DepthwiseFlatKernels active_depthwise_flat_kernels();  // for the active ISA (common/cpu_features.h)

@@ -8,21 +8,23 @@ namespace cnnengine {
 
 namespace {
 
-// Writes `count` values of input row `row` (stride sw, starting at column ix) to dst, with
-// zeros where the column falls outside [0, w). No divisions and no library calls on the common
-// interior path.
-inline void copy_row_clipped(const float* row, int64_t ix, int64_t sw, int64_t w, int count, float* dst) {
+// Writes `count` values of one input row to dst: columns ix, ix + sw, ... (zero where the column
+// falls outside [0, w)), read from `row` as the panel stores it. No divisions and no library calls
+// on the common interior path.
+inline void copy_row_clipped(const Im2colPanel& panel, const float* row, int64_t ix, int count, float* dst) {
+    const int64_t w = panel.w, sw = panel.params->stride_w;
     if (ix >= 0 && ix + (count - 1) * sw < w) {  // interior: the common case
-        const float* src = row + ix;
-        if (sw == 1)
+        const float* src = row + stored_column(panel, ix);
+        const int64_t step = panel.parity_split ? 1 : sw;  // a parity-split row holds the run contiguously
+        if (step == 1)
             for (int t = 0; t < count; ++t) dst[t] = src[t];
         else
-            for (int t = 0; t < count; ++t) dst[t] = src[t * sw];
+            for (int t = 0; t < count; ++t) dst[t] = src[t * step];
         return;
     }
     for (int t = 0; t < count; ++t) {
         const int64_t x = ix + t * sw;
-        dst[t] = x >= 0 && x < w ? row[x] : 0.0f;
+        dst[t] = x >= 0 && x < w ? row[stored_column(panel, x)] : 0.0f;
     }
 }
 
@@ -30,8 +32,8 @@ inline void copy_row_clipped(const float* row, int64_t ix, int64_t sw, int64_t w
 
 void pack_im2col_panel_scalar(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const Conv2dParams& p = *panel.params;
-    const int64_t h = panel.h, w = panel.w, plane = h * w, taps = p.kernel_h * p.kernel_w, sw = p.stride_w;
-    const bool whole_row_run = panel.run_count == 1 && panel.cols == kGemmNR;
+    const int64_t h = panel.h, w = panel.w, plane = h * w, taps = p.kernel_h * p.kernel_w;
+    const bool whole_row_run = panel.run_count == 1 && panel.cols == kGemmNR && p.stride_w == 1;
     int64_t ci = k0 / taps, ky = (k0 % taps) / p.kernel_w, kx = k0 % p.kernel_w;
     for (int64_t k = 0; k < kc; ++k, advance_tap(p, ci, ky, kx)) {
         float* dst = out + k * kGemmNR;
@@ -39,12 +41,8 @@ void pack_im2col_panel_scalar(const Im2colPanel& panel, int64_t k0, int64_t kc, 
         const int64_t dy = ky * p.dilation_h, dx = kx * p.dilation_w;
         if (whole_row_run) {  // the common case, as a fixed-size copy the compiler inlines
             const int64_t iy = panel.runs[0].iy + dy, ix = panel.runs[0].ix + dx;
-            if (iy >= 0 && iy < h && ix >= 0 && ix + (kGemmNR - 1) * sw < w) {
-                const float* src = src_plane + iy * w + ix;
-                if (sw == 1)
-                    std::memcpy(dst, src, sizeof(float) * kGemmNR);
-                else
-                    for (int c = 0; c < kGemmNR; ++c) dst[c] = src[c * sw];
+            if (iy >= 0 && iy < h && ix >= 0 && ix + kGemmNR - 1 < w) {
+                std::memcpy(dst, src_plane + iy * w + ix, sizeof(float) * kGemmNR);
                 continue;
             }
         }
@@ -54,7 +52,7 @@ void pack_im2col_panel_scalar(const Im2colPanel& panel, int64_t k0, int64_t kc, 
             if (iy < 0 || iy >= h)
                 for (int t = 0; t < run.count; ++t) dst[run.first + t] = 0.0f;
             else
-                copy_row_clipped(src_plane + iy * w, run.ix + dx, sw, w, run.count, dst + run.first);
+                copy_row_clipped(panel, src_plane + iy * w, run.ix + dx, run.count, dst + run.first);
         }
         for (int c = panel.cols; c < kGemmNR; ++c) dst[c] = 0.0f;
     }
