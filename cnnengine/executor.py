@@ -60,9 +60,34 @@ class BoundRun:
                              if name in dynamic]
             self.calls.append((kernel, arguments, tensors[node.name]))
         self.outputs = [(name, tensors.get(name)) for name in plan.outputs]
+        self.input_names = list(input_names)
+        self.steps = self._bind_steps(shapes)
+
+    def _copied_outputs(self, tensors) -> List[np.ndarray]:
+        # An output that is a graph input (or a view of one) is copied too: callers own results.
+        return [np.array(tensors[name] if view is None else view) for name, view in self.outputs]
+
+    def _bind_steps(self, shapes) -> Optional["_C.PlanSteps"]:
+        """All calls bound into one _C.PlanSteps (run in one C++ call, without the per-call checks
+        and Python dispatch), when every kernel binds and graph inputs are read as they come (not
+        through views); else None."""
+        if self.dynamic_views or not all(hasattr(kernel, "bind") for kernel, _, _ in self.calls):
+            return None
+        steps = _C.PlanSteps()
+        numbers = {name: steps.add_graph_input(shapes[name]) for name in self.input_names}
+        patched = {}  # id(argument list) -> {position: graph input name}
+        for arguments, position, name in self.patches:
+            patched.setdefault(id(arguments), {})[position] = name
+        for kernel, arguments, out in self.calls:
+            names = patched.get(id(arguments), {})
+            kernel.bind(steps, [numbers[names[i]] if i in names else a for i, a in enumerate(arguments)], out)
+        return steps
 
     def run(self, inputs: Dict[str, np.ndarray]) -> List[np.ndarray]:
         tensors = dict(inputs)
+        if self.steps is not None:
+            self.steps.run([inputs[name] for name in self.input_names])
+            return self._copied_outputs(tensors)
         for node, layer, shape in self.dynamic_views:
             tensors[node.name] = layer.view_of(node, tensors[node.inputs[0]], shape)
         for arguments, position, name in self.patches:
@@ -70,8 +95,7 @@ class BoundRun:
         try:
             for kernel, arguments, out in self.calls:
                 kernel(arguments, out)
-            # An output that is a graph input (or a view of one) is copied too: callers own results.
-            return [np.array(tensors[name] if view is None else view) for name, view in self.outputs]
+            return self._copied_outputs(tensors)
         finally:
             for arguments, position, _ in self.patches:
                 arguments[position] = None  # hold no reference to the caller's arrays

@@ -8,7 +8,16 @@ from cnnengine.errors import GraphError
 
 Shape = Tuple[int, ...]
 # kernel(inputs, out) -> out: writes the node's result into `out` (an arena view) and returns it.
+# A kernel may also have .bind(steps, inputs, out): the same call added to a _C.PlanSteps, where an
+# input is an array or the number of a graph input (see bindable).
 Kernel = Callable[[List[np.ndarray], np.ndarray], np.ndarray]
+
+
+def bindable(kernel: Kernel, bind: Callable) -> Kernel:
+    """kernel, with bind(steps, inputs, out) adding the same call to a _C.PlanSteps: a plan whose
+    kernels all bind runs in one C++ call per predict (executor.BoundRun)."""
+    kernel.bind = bind
+    return kernel
 
 
 class Layer:

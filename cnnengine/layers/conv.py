@@ -3,7 +3,8 @@ _C.activation) on _C.Conv2d."""
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_channels, expect_rank, int_pair_attr, padding_quad, require_attr
+from cnnengine.layers.base import (Layer, bindable, expect_channels, expect_rank, int_pair_attr, padding_quad,
+                                   require_attr)
 
 
 def conv_arguments(node):
@@ -87,12 +88,14 @@ class Conv2d(Layer):
         act = node.attrs.get("activation")
         act = None if act is None else tuple(act)
         if node.attrs.get("residual"):
-            kernel = lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out,  # noqa: E731
-                                                      activation=act)
+            kernel = bindable(
+                lambda inputs, out: conv.forward(inputs[0], residual=inputs[1], relu=relu, out=out, activation=act),
+                lambda steps, inputs, out: conv.bind(steps, inputs[0], inputs[1], relu, out, act))
         elif conv.algorithm == "gemm_1x1":
             kernel = PointwiseConv(conv, params, relu, act)
         else:
-            kernel = lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out, activation=act)  # noqa: E731
+            kernel = bindable(lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out, activation=act),
+                              lambda steps, inputs, out: conv.bind(steps, inputs[0], None, relu, out, act))
         kernel.algorithm = conv.algorithm
         return kernel
 
@@ -110,10 +113,21 @@ class PointwiseConv:
         x = inputs[0]
         if x.shape[2] != 1 or x.shape[3] != 1:
             return self.conv.forward(x, relu=self.relu, out=out, activation=self.act)
-        if self.linear is None:
-            weight = self.params["weight"]
-            self.linear = _C.Linear(weight.reshape(weight.shape[0], -1), self.params.get("bias"))
-        self.linear.forward(x.reshape(x.shape[0], -1), relu=self.relu, out=out.reshape(out.shape[0], -1))
+        self._linear().forward(x.reshape(x.shape[0], -1), relu=self.relu, out=out.reshape(out.shape[0], -1))
         if self.act is not None:
             _C.activation(out, *self.act, out=out)
         return out
+
+    def bind(self, steps, inputs, out):
+        x = inputs[0]  # an array, or a graph input's number (bound as a conv)
+        if isinstance(x, int) or x.shape[2] != 1 or x.shape[3] != 1:
+            return self.conv.bind(steps, x, None, self.relu, out, self.act)
+        self._linear().bind(steps, x.reshape(x.shape[0], -1), self.relu, out.reshape(out.shape[0], -1))
+        if self.act is not None:
+            _C.bind_activation(steps, out, *self.act, out)
+
+    def _linear(self):
+        if self.linear is None:
+            weight = self.params["weight"]
+            self.linear = _C.Linear(weight.reshape(weight.shape[0], -1), self.params.get("bias"))
+        return self.linear

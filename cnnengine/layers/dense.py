@@ -2,7 +2,7 @@
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_channels, expect_rank, require_attr
+from cnnengine.layers.base import Layer, bindable, expect_channels, expect_rank, require_attr
 
 
 @register
@@ -31,4 +31,5 @@ class Linear(Layer):
     def prepare(self, node, params):
         linear = _C.Linear(params["weight"], params.get("bias"))
         relu = bool(node.attrs.get("relu", False))
-        return lambda inputs, out: linear.forward(inputs[0], relu=relu, out=out)
+        return bindable(lambda inputs, out: linear.forward(inputs[0], relu=relu, out=out),
+                        lambda steps, inputs, out: linear.bind(steps, inputs[0], relu, out))

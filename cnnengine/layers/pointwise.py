@@ -8,7 +8,7 @@ import numpy as np
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, require_attr
+from cnnengine.layers.base import Layer, bindable, require_attr
 
 
 class Activation(Layer):
@@ -32,7 +32,8 @@ class Activation(Layer):
 
     def prepare(self, node, params):
         kind, alpha, beta = self.arguments(node)
-        return lambda inputs, out: _C.activation(inputs[0], kind, alpha, beta, out=out)
+        return bindable(lambda inputs, out: _C.activation(inputs[0], kind, alpha, beta, out=out),
+                        lambda steps, inputs, out: _C.bind_activation(steps, inputs[0], kind, alpha, beta, out))
 
 
 @register

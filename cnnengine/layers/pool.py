@@ -2,7 +2,7 @@
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_rank, int_pair_attr, padding_quad
+from cnnengine.layers.base import Layer, bindable, expect_rank, int_pair_attr, padding_quad
 
 
 def pooled_size(size, kernel, stride, pad_begin, pad_end, dilation, ceil_mode):
@@ -50,9 +50,12 @@ class MaxPool2d(WindowPool):
     op = "max_pool2d"
 
     def prepare(self, node, params):
-        kernel, stride, padding, dilation = self.window(node)
+        size, stride, padding, dilation = self.window(node)
         ceil_mode = bool(node.attrs.get("ceil_mode", False))
-        return lambda inputs, out: _C.max_pool2d(inputs[0], kernel, stride, padding, dilation, ceil_mode, out=out)
+        return bindable(
+            lambda inputs, out: _C.max_pool2d(inputs[0], size, stride, padding, dilation, ceil_mode, out=out),
+            lambda steps, inputs, out: _C.bind_max_pool2d(steps, inputs[0], size, stride, padding, dilation,
+                                                          ceil_mode, out))
 
 
 @register
@@ -85,4 +88,5 @@ class AdaptiveAvgPool2d(Layer):
 
     def prepare(self, node, params):
         size = int_pair_attr(node, "output_size")
-        return lambda inputs, out: _C.adaptive_avg_pool2d(inputs[0], size, out=out)
+        return bindable(lambda inputs, out: _C.adaptive_avg_pool2d(inputs[0], size, out=out),
+                        lambda steps, inputs, out: _C.bind_adaptive_avg_pool2d(steps, inputs[0], size, out))

@@ -4,7 +4,7 @@ runs _C.SqueezeExcitation (one kernel call instead of four)."""
 from cnnengine import _C
 from cnnengine.errors import GraphError
 from cnnengine.layers import register
-from cnnengine.layers.base import Layer, expect_channels, expect_rank, require_attr
+from cnnengine.layers.base import Layer, bindable, expect_channels, expect_rank, require_attr
 
 
 @register
@@ -51,4 +51,5 @@ class SqueezeExcitation(Layer):
                                       node.attrs["reduce_relu"], tuple(node.attrs["gate"]))
         except ValueError as error:
             raise GraphError(f"node '{node.name}' (squeeze_excitation): {error}") from None
-        return lambda inputs, out: se.forward(inputs[0], out=out)
+        return bindable(lambda inputs, out: se.forward(inputs[0], out=out),
+                        lambda steps, inputs, out: se.bind(steps, inputs[0], out))

@@ -19,6 +19,7 @@ namespace py = pybind11;
 using FloatArray = py::array_t<float, py::array::c_style>;
 
 std::string shape_string(const py::array& array);
+inline std::vector<int64_t> shape_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
 std::string shape_string(const std::vector<int64_t>& shape);
 
 // `what` names the argument in messages ("conv2d input"); `layout` describes the expected

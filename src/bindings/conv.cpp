@@ -9,6 +9,7 @@
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
 #include "bindings/int_args.h"
+#include "bindings/plan_steps.h"
 #include "conv/conv2d.h"
 #include "conv/conv2d_ref.h"
 #include "conv/conv3x3_winograd_ref.h"
@@ -65,6 +66,23 @@ FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std:
     return y;
 }
 
+using ConvCall = KernelCall<const float*, const float*>;  // (x, residual or null)
+
+ConvCall conv_call(const Conv2d& conv, const FloatArray& x, const std::optional<FloatArray>& residual, bool relu,
+                   const py::object& out, const py::object& activation_obj) {
+    std::optional<Activation> activation;
+    if (!activation_obj.is_none()) {
+        const auto [kind, alpha, beta] = activation_obj.cast<std::tuple<std::string, double, double>>();
+        activation = make_activation(kind, alpha, beta);
+    }
+    FloatArray y = prepare_output(conv.params(), x, residual, out);
+    float* y_data = y.mutable_data();
+    const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
+    return {y, [&conv, n, h, w, y_data, relu, activation](const float* x_data, const float* residual_data) {
+                conv.forward(x_data, n, h, w, y_data, residual_data, relu, activation ? &*activation : nullptr);
+            }};
+}
+
 }  // namespace
 
 void register_conv(py::module_& m) {
@@ -95,20 +113,30 @@ void register_conv(py::module_& m) {
                const py::object& out, const py::object& activation_obj) {
                 const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
                 const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
-                std::optional<Activation> act;
-                if (!activation_obj.is_none()) {
-                    const auto [kind, alpha, beta] = activation_obj.cast<std::tuple<std::string, double, double>>();
-                    act = make_activation(kind, alpha, beta);
-                }
-                FloatArray y = prepare_output(conv.params(), x, residual, out);
-                float* y_data = y.mutable_data();
+                const ConvCall call = conv_call(conv, x, residual, relu, out, activation_obj);
                 py::gil_scoped_release release;
-                conv.forward(x.data(), x.shape(0), x.shape(2), x.shape(3), y_data, data_or_null(residual), relu,
-                             act ? &*act : nullptr);
-                return y;
+                call.run(x.data(), data_or_null(residual));
+                return call.y;
             },
             py::arg("x"), py::arg("residual") = py::none(), py::arg("relu") = false, py::kw_only(),
-            py::arg("out") = py::none(), py::arg("activation") = py::none());
+            py::arg("out") = py::none(), py::arg("activation") = py::none())
+        .def(
+            "bind",
+            [](const py::object& self, PlanSteps& steps, const py::object& x_obj, const py::object& residual_obj,
+               bool relu, const py::object& out, const py::object& activation_obj) {
+                const StepInput x = steps.input(x_obj, "conv2d input", 4, kInputLayout);
+                std::optional<StepInput> residual;
+                if (!residual_obj.is_none()) residual = steps.input(residual_obj, "conv2d residual", 4, kInputLayout);
+                const ConvCall call = conv_call(self.cast<const Conv2d&>(), x.array,
+                                                residual ? std::optional<FloatArray>(residual->array) : std::nullopt,
+                                                relu, out, activation_obj);
+                steps.add(py::make_tuple(self, call.y),
+                          [run = call.run, x = x.cell, residual = residual ? residual->cell : nullptr] {
+                              run(*x, residual ? *residual : nullptr);
+                          });
+            },
+            py::arg("steps"), py::arg("x"), py::arg("residual"), py::arg("relu"), py::arg("out"),
+            py::arg("activation"), "forward(x, residual, relu, out=out, activation=activation) as a call of steps.");
 
     m.def(
         "conv2d_ref",

@@ -4,6 +4,7 @@
 
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "bindings/plan_steps.h"
 #include "dense/linear.h"
 
 namespace cnnengine::bindings {
@@ -33,6 +34,13 @@ FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_f
     return y;
 }
 
+KernelCall<const float*> linear_call(const Linear& linear, const FloatArray& x, bool relu, const py::object& out) {
+    FloatArray y = linear_output(x, linear.out_features(), linear.in_features(), out);
+    float* y_data = y.mutable_data();
+    const int64_t n = x.shape(0);
+    return {y, [&linear, n, y_data, relu](const float* x_data) { linear.forward(x_data, n, y_data, relu); }};
+}
+
 }  // namespace
 
 void register_dense(py::module_& m) {
@@ -52,13 +60,20 @@ void register_dense(py::module_& m) {
             "forward",
             [](const Linear& linear, const py::object& x_obj, bool relu, const py::object& out) {
                 const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
-                FloatArray y = linear_output(x, linear.out_features(), linear.in_features(), out);
-                float* y_data = y.mutable_data();
+                const KernelCall<const float*> call = linear_call(linear, x, relu, out);
                 py::gil_scoped_release release;
-                linear.forward(x.data(), x.shape(0), y_data, relu);
-                return y;
+                call.run(x.data());
+                return call.y;
             },
-            py::arg("x"), py::arg("relu") = false, py::kw_only(), py::arg("out") = py::none());
+            py::arg("x"), py::arg("relu") = false, py::kw_only(), py::arg("out") = py::none())
+        .def(
+            "bind",
+            [](const py::object& self, PlanSteps& steps, const py::object& x_obj, bool relu, const py::object& out) {
+                const StepInput x = steps.input(x_obj, "linear input", 2, "N x in_features");
+                steps.add(self, linear_call(self.cast<const Linear&>(), x.array, relu, out), x);
+            },
+            py::arg("steps"), py::arg("x"), py::arg("relu"), py::arg("out"),
+            "forward(x, relu, out=out) as a call of steps.");
 
     m.def(
         "linear_ref",

@@ -36,8 +36,6 @@ namespace cnnengine::bindings {
 
 namespace {
 
-std::vector<int64_t> shape_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
-
 std::string number(double v) {
     std::ostringstream s;
     s << v;

@@ -16,5 +16,6 @@ void register_resample(pybind11::module_& m);
 void register_conv_transpose(pybind11::module_& m);
 void register_training(pybind11::module_& m);
 void register_squeeze_excitation(pybind11::module_& m);
+void register_plan_steps(pybind11::module_& m);
 
 }  // namespace cnnengine::bindings

@@ -4,6 +4,7 @@
 PYBIND11_MODULE(_C, m) {
     m.doc() = "cnnengine C++ kernels (NCHW float32). Each optimized kernel has a *_ref twin.";
     cnnengine::bindings::register_runtime(m);
+    cnnengine::bindings::register_plan_steps(m);
     cnnengine::bindings::register_gemm(m);
     cnnengine::bindings::register_conv(m);
     cnnengine::bindings::register_dense(m);

@@ -11,6 +11,7 @@
 #include "bindings/array_checks.h"
 #include "bindings/enum_names.h"
 #include "bindings/families.h"
+#include "bindings/plan_steps.h"
 #include "bindings/out_arg.h"
 #include "bindings/activation_arg.h"
 #include "elementwise/activation.h"
@@ -20,22 +21,26 @@ namespace cnnengine::bindings {
 
 namespace {
 
-std::vector<int64_t> shape_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
-
-
 using ActivationKernel = void (*)(const Activation&, const float*, float*, int64_t);
+
+KernelCall<const float*> activation_call(ActivationKernel kernel, const FloatArray& x, const std::string& kind,
+                                         double alpha, double beta, const py::object& out_obj) {
+    const Activation act = make_activation(kind, alpha, beta);
+    FloatArray y = output_array(out_obj, shape_of(x), "activation out");
+    require_same_or_disjoint(y, x, "activation input");
+    float* out = y.mutable_data();
+    const int64_t count = x.size();
+    return {y, [kernel, act, out, count](const float* in) { kernel(act, in, out, count); }};
+}
 
 template <ActivationKernel kernel>
 FloatArray run_activation(const py::object& x_obj, const std::string& kind, double alpha, double beta,
                           const py::object& out_obj) {
-    const Activation act = make_activation(kind, alpha, beta);
     const FloatArray x = require_float32(x_obj, "activation input", -1, "any shape");
-    FloatArray y = output_array(out_obj, shape_of(x), "activation out");
-    require_same_or_disjoint(y, x, "activation input");
-    float* out = y.mutable_data();
+    const KernelCall<const float*> call = activation_call(kernel, x, kind, alpha, beta, out_obj);
     py::gil_scoped_release release;
-    kernel(act, x.data(), out, x.size());
-    return y;
+    call.run(x.data());
+    return call.y;
 }
 
 using BinaryKernel = void (*)(BinaryOp, const BroadcastShapes&, const float*, const float*, float*);
@@ -87,6 +92,15 @@ void register_pointwise(py::module_& m) {
                     "the ONNX meaning of alpha/beta (clip: min/max); any shape; out=x works in place.");
     activation_args("activation_ref", false, &run_activation<activation_ref>,
                     "Reference twin of activation (double precision, single-threaded).");
+    m.def(
+        "bind_activation",
+        [](PlanSteps& steps, const py::object& x_obj, const std::string& kind, double alpha, double beta,
+           const py::object& out) {
+            const StepInput x = steps.input(x_obj, "activation input", -1, "any shape");
+            steps.add(py::none(), activation_call(&activation, x.array, kind, alpha, beta, out), x);
+        },
+        py::arg("steps"), py::arg("x"), py::arg("kind"), py::arg("alpha"), py::arg("beta"), py::arg("out"),
+        "activation(...) as a call of steps.");
 
     const auto binary_args = [&](const char* name, bool with_out, auto entry, const char* doc) {
         def_with_out(m, name, with_out, entry, py::arg("a"), py::arg("b"), py::arg("op"), doc);

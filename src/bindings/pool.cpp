@@ -13,6 +13,7 @@
 #include "bindings/families.h"
 #include "bindings/int_args.h"
 #include "bindings/out_arg.h"
+#include "bindings/plan_steps.h"
 #include "pool/pool2d.h"
 
 namespace cnnengine::bindings {
@@ -52,23 +53,43 @@ Pool2dParams window_params(const std::string& op, const py::object& kernel_size,
     return p;
 }
 
-// Takes out= (or allocates) N x C x out_h x out_w and runs kernel(x, y) without the GIL.
+// The call of kernel(x, y) for N x C x out_h x out_w outputs, into out= (or a new array).
 template <class Kernel>
-FloatArray run_planes(const std::string& op, const FloatArray& x, const Pool2dShape& s, const py::object& out_obj,
-                      Kernel&& kernel) {
+KernelCall<const float*> planes_call(const std::string& op, const FloatArray& x, const Pool2dShape& s,
+                                     const py::object& out_obj, Kernel kernel) {
     FloatArray y = output_array(out_obj, {x.shape(0), x.shape(1), s.out_h, s.out_w}, op + " out");
     require_disjoint(y, x, op + " input");
     float* out = y.mutable_data();
-    py::gil_scoped_release release;
-    kernel(x.data(), out);
-    return y;
+    return {y, [kernel, out](const float* in) { kernel(in, out); }};
 }
 
-FloatArray run_pool(const char* op, const py::object& input, const Pool2dParams& p, PoolKernel kernel,
-                    const py::object& out) {
-    const FloatArray x = require_float32(input, std::string(op) + " input", 4, kLayout);
+KernelCall<const float*> pool_call(const char* op, const FloatArray& x, const Pool2dParams& p, PoolKernel kernel,
+                                   const py::object& out) {
     const Pool2dShape s = pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), p);
-    return run_planes(op, x, s, out, [&](const float* in, float* y) { kernel(in, y, s, p); });
+    return planes_call(op, x, s, out, [kernel, s, p](const float* in, float* y) { kernel(in, y, s, p); });
+}
+
+KernelCall<const float*> adaptive_pool_call(const char* op, const FloatArray& x, const py::object& output_size,
+                                            AdaptiveKernel kernel, const py::object& out) {
+    const auto [out_h, out_w] = output_size_pair(output_size, std::string(op) + ": output_size", x.shape(2), x.shape(3));
+    const Pool2dShape s = adaptive_pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_h, out_w);
+    return planes_call(op, x, s, out, [kernel, s](const float* in, float* y) { kernel(in, y, s); });
+}
+
+// Runs a call made from x now, without the GIL; returns its output.
+FloatArray run_now(const FloatArray& x, const KernelCall<const float*>& call) {
+    {
+        py::gil_scoped_release release;
+        call.run(x.data());
+    }
+    return call.y;
+}
+
+Pool2dParams max_pool_params(const char* op, const py::object& kernel_size, const py::object& stride,
+                             const py::object& padding, const py::object& dilation, bool ceil_mode) {
+    Pool2dParams p = window_params(op, kernel_size, stride, padding, ceil_mode);
+    set_pair(p.dilation_h, p.dilation_w, int_pair(dilation, std::string(op) + ": dilation"));
+    return p;
 }
 
 // with_out: the optimized kernel, which takes out=; the *_ref twins keep their signatures.
@@ -77,9 +98,9 @@ void def_max_pool(py::module_& m, const char* name, PoolKernel kernel, bool with
         m, name, with_out,
         [name, kernel](const py::object& input, const py::object& kernel_size, const py::object& stride,
                        const py::object& padding, const py::object& dilation, bool ceil_mode, const py::object& out) {
-            Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
-            set_pair(p.dilation_h, p.dilation_w, int_pair(dilation, std::string(name) + ": dilation"));
-            return run_pool(name, input, p, kernel, out);
+            const Pool2dParams p = max_pool_params(name, kernel_size, stride, padding, dilation, ceil_mode);
+            const FloatArray x = require_float32(input, std::string(name) + " input", 4, kLayout);
+            return run_now(x, pool_call(name, x, p, kernel, out));
         },
         py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
         py::arg("dilation") = 1, py::arg("ceil_mode") = false, doc);
@@ -92,7 +113,8 @@ void def_avg_pool(py::module_& m, const char* name, PoolKernel kernel, bool with
                        const py::object& padding, bool ceil_mode, bool count_include_pad, const py::object& out) {
             Pool2dParams p = window_params(name, kernel_size, stride, padding, ceil_mode);
             p.count_include_pad = count_include_pad;
-            return run_pool(name, input, p, kernel, out);
+            const FloatArray x = require_float32(input, std::string(name) + " input", 4, kLayout);
+            return run_now(x, pool_call(name, x, p, kernel, out));
         },
         py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
         py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, doc);
@@ -104,11 +126,7 @@ void def_adaptive_avg_pool(py::module_& m, const char* name, AdaptiveKernel kern
         m, name, with_out,
         [name, kernel](const py::object& input, const py::object& output_size, const py::object& out) {
             const FloatArray x = require_float32(input, std::string(name) + " input", 4, kLayout);
-            const auto [out_h, out_w] =
-                output_size_pair(output_size, std::string(name) + ": output_size", x.shape(2), x.shape(3));
-            const Pool2dShape s =
-                adaptive_pool2d_shape(name, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_h, out_w);
-            return run_planes(name, x, s, out, [&](const float* in, float* y) { kernel(in, y, s); });
+            return run_now(x, adaptive_pool_call(name, x, output_size, kernel, out));
         },
         py::arg("input"), py::arg("output_size"), doc);
 }
@@ -130,6 +148,27 @@ void register_pool(py::module_& m) {
                           "(1, 1) is global average pooling. None in output_size keeps that input size.");
     def_adaptive_avg_pool(m, "adaptive_avg_pool2d_ref", &adaptive_avg_pool2d_ref, false,
                           "Reference twin of adaptive_avg_pool2d: plain loops, double sums.");
+
+    m.def(
+        "bind_max_pool2d",
+        [](PlanSteps& steps, const py::object& input, const py::object& kernel_size, const py::object& stride,
+           const py::object& padding, const py::object& dilation, bool ceil_mode, const py::object& out) {
+            const char* op = "max_pool2d";
+            const Pool2dParams p = max_pool_params(op, kernel_size, stride, padding, dilation, ceil_mode);
+            const StepInput x = steps.input(input, std::string(op) + " input", 4, kLayout);
+            steps.add(py::none(), pool_call(op, x.array, p, &max_pool2d, out), x);
+        },
+        py::arg("steps"), py::arg("input"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"),
+        py::arg("dilation"), py::arg("ceil_mode"), py::arg("out"), "max_pool2d(...) as a call of steps.");
+    m.def(
+        "bind_adaptive_avg_pool2d",
+        [](PlanSteps& steps, const py::object& input, const py::object& output_size, const py::object& out) {
+            const char* op = "adaptive_avg_pool2d";
+            const StepInput x = steps.input(input, std::string(op) + " input", 4, kLayout);
+            steps.add(py::none(), adaptive_pool_call(op, x.array, output_size, &adaptive_avg_pool2d, out), x);
+        },
+        py::arg("steps"), py::arg("input"), py::arg("output_size"), py::arg("out"),
+        "adaptive_avg_pool2d(...) as a call of steps.");
 }
 
 }  // namespace cnnengine::bindings

@@ -9,6 +9,7 @@
 #include "bindings/activation_arg.h"
 #include "bindings/array_checks.h"
 #include "bindings/families.h"
+#include "bindings/plan_steps.h"
 #include "elementwise/squeeze_excitation.h"
 
 namespace cnnengine::bindings {
@@ -38,11 +39,29 @@ struct SqueezeExcitationArgs {
     int64_t hidden() const { return reduce_weight.shape(0); }
 };
 
+constexpr const char* kInputWhat = "squeeze_excitation input";
+constexpr const char* kInputLayout = "N x C x H x W";
+
+void require_channels(const FloatArray& x, int64_t channels) {
+    require(x.shape(1) == channels, [&] {
+        return std::string(kInputWhat) + " has " + std::to_string(x.shape(1)) + " channels, expected " +
+               std::to_string(channels);
+    });
+}
+
 FloatArray checked_input(const py::object& x_obj, int64_t channels) {
-    FloatArray x = require_float32(x_obj, "squeeze_excitation input", 4, "N x C x H x W");
-    require(x.shape(1) == channels, "squeeze_excitation input has " + std::to_string(x.shape(1)) +
-                                        " channels, expected " + std::to_string(channels));
+    FloatArray x = require_float32(x_obj, kInputWhat, 4, kInputLayout);
+    require_channels(x, channels);
     return x;
+}
+
+// The gate applied to x (x's channels checked), into out= (or a new array); out may be x.
+KernelCall<const float*> se_call(const SqueezeExcitation& se, const FloatArray& x, const py::object& out) {
+    FloatArray y = output_array(out, {x.shape(0), x.shape(1), x.shape(2), x.shape(3)}, "squeeze_excitation out");
+    require_same_or_disjoint(y, x, kInputWhat);
+    float* y_data = y.mutable_data();
+    const int64_t n = x.shape(0), pixels = x.shape(2) * x.shape(3);
+    return {y, [&se, n, pixels, y_data](const float* x_data) { se.forward(x_data, n, pixels, y_data); }};
 }
 
 }  // namespace
@@ -65,14 +84,21 @@ void register_squeeze_excitation(py::module_& m) {
             "forward",
             [](const SqueezeExcitation& se, const py::object& x_obj, const py::object& out) {
                 const FloatArray x = checked_input(x_obj, se.channels());
-                FloatArray y = output_array(out, {x.shape(0), x.shape(1), x.shape(2), x.shape(3)}, "squeeze_excitation out");
-                require_same_or_disjoint(y, x, "squeeze_excitation input");
-                float* y_data = y.mutable_data();
+                const KernelCall<const float*> call = se_call(se, x, out);
                 py::gil_scoped_release release;
-                se.forward(x.data(), x.shape(0), x.shape(2) * x.shape(3), y_data);
-                return y;
+                call.run(x.data());
+                return call.y;
             },
-            py::arg("x"), py::kw_only(), py::arg("out") = py::none());
+            py::arg("x"), py::kw_only(), py::arg("out") = py::none())
+        .def(
+            "bind",
+            [](const py::object& self, PlanSteps& steps, const py::object& x_obj, const py::object& out) {
+                const SqueezeExcitation& se = self.cast<const SqueezeExcitation&>();
+                const StepInput x = steps.input(x_obj, kInputWhat, 4, kInputLayout);
+                require_channels(x.array, se.channels());
+                steps.add(self, se_call(se, x.array, out), x);
+            },
+            py::arg("steps"), py::arg("x"), py::arg("out"), "forward(x, out=out) as a call of steps.");
 
     m.def(
         "squeeze_excitation_ref",

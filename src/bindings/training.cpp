@@ -40,7 +40,6 @@ using OptionalArray = std::optional<FloatArray>;
 
 constexpr const char* kNchw = "N x C x H x W";
 
-std::vector<int64_t> shape_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
 
 OptionalArray new_if(bool wanted, const std::vector<int64_t>& shape) {
     return wanted ? OptionalArray(new_float_array(shape)) : std::nullopt;

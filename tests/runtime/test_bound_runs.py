@@ -8,7 +8,7 @@ import weakref
 import numpy as np
 import pytest
 
-from cnnengine import GraphBuilder, Model, executor
+from cnnengine import GraphBuilder, Model, _C, executor
 
 
 def test_results_are_fresh_arrays_not_overwritten_by_later_calls(small_resnet, rng):
@@ -87,3 +87,68 @@ def test_one_thread_and_the_pool_give_identical_results(small_resnet, rng, threa
     twin = Model(small_resnet.graph, num_threads=threads)
     for _ in range(3):
         np.testing.assert_array_equal(twin.predict(x), expected)
+
+
+def assert_plan_steps_match_the_python_loop(model, inputs, monkeypatch):
+    stepped = [model.predict(x) for x in inputs]
+    assert model._plan._bound.run.steps is not None
+    monkeypatch.setattr(executor.BoundRun, "_bind_steps", lambda self, shapes: None)
+    model._plan._bound.run = None
+    for x, expected in zip(inputs, stepped):
+        np.testing.assert_array_equal(model.predict(x), expected)
+    assert model._plan._bound.run.steps is None
+
+
+def test_a_plan_whose_kernels_all_bind_runs_as_plan_steps_with_the_same_results(small_resnet, rng, monkeypatch):
+    inputs = [rng.standard_normal((n, 3, s, s), dtype=np.float32) for n, s in ((1, 32), (2, 40), (1, 32))]
+    assert_plan_steps_match_the_python_loop(small_resnet, inputs, monkeypatch)
+
+
+def test_squeeze_excitation_activations_and_1x1_maps_bind_too(rng, monkeypatch):
+    """MobileNet-V3's kernels: SE gates, hard-swish nodes, 1x1 convs on a 1x1 map (run as Linear)."""
+    b = GraphBuilder("gates", input_shape=(8, 6, 6), seed=1)
+    x = b.conv2d(b.input, 8, 3, padding=1, name="c1")
+    x = b._add("squeeze_excitation", [x], {"channels": 8, "hidden": 4, "reduce_relu": True,
+                                          "gate": ["hard_sigmoid", 1 / 6, 0.5]},
+               params={"reduce_weight": b._uniform((4, 8, 1, 1), 8), "reduce_bias": b._uniform((4,), 8),
+                       "expand_weight": b._uniform((8, 4, 1, 1), 4), "expand_bias": b._uniform((8,), 4)})
+    x = b._add("hard_swish", [x], {})
+    x = b.conv2d(b.adaptive_avg_pool2d(x, 1), 5, 1, name="pointwise")
+    model = b.build_model(outputs=[b.flatten(x)])
+    inputs = [rng.standard_normal((n, 8, 6, 6), dtype=np.float32) for n in (1, 3)]
+    assert_plan_steps_match_the_python_loop(model, inputs, monkeypatch)
+
+
+def test_a_kernel_without_bind_keeps_the_python_loop(rng):
+    b = GraphBuilder("concat", input_shape=(3, 8, 8), seed=2)
+    x = b.concat([b.conv2d(b.input, 4, 1, name="a"), b.conv2d(b.input, 5, 3, padding=1, name="b")])
+    model = b.build_model(outputs=[x])
+    model.predict(rng.standard_normal((1, 3, 8, 8), dtype=np.float32))
+    assert model._plan._bound.run.steps is None
+
+
+def test_plan_steps_check_the_graph_inputs_they_are_given():
+    steps = _C.PlanSteps()
+    number = steps.add_graph_input((1, 2, 4, 4))
+    out = np.empty((1, 2, 2, 2), np.float32)
+    _C.bind_max_pool2d(steps, number, 2, 2, 0, 1, False, out)
+    x = np.arange(32, dtype=np.float32).reshape(1, 2, 4, 4)
+    steps.run([x])
+    np.testing.assert_array_equal(out, x.reshape(1, 2, 2, 2, 2, 2).max(axis=(3, 5)))
+    with pytest.raises(ValueError, match="graph input 0"):
+        steps.run([np.zeros((1, 2, 4, 5), np.float32)])
+    with pytest.raises(TypeError, match="graph input 0"):
+        steps.run([x.astype(np.float64)])
+    with pytest.raises(ValueError, match="takes 1 graph inputs, got 2"):
+        steps.run([x, x])
+
+
+def test_binding_checks_the_call_once_as_the_kernel_would():
+    steps = _C.PlanSteps()
+    linear = _C.Linear(np.ones((3, 4), np.float32), None)
+    with pytest.raises(ValueError, match="linear input has 5 features"):
+        linear.bind(steps, np.ones((1, 5), np.float32), False, np.empty((1, 3), np.float32))
+    with pytest.raises(ValueError, match="linear out"):
+        linear.bind(steps, np.ones((1, 4), np.float32), False, np.empty((1, 4), np.float32))
+    with pytest.raises(ValueError, match="no graph input 0"):
+        linear.bind(steps, 0, False, np.empty((1, 3), np.float32))
