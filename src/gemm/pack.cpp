@@ -48,19 +48,26 @@ PackedB PackedB::from_transposed(const float* w, int64_t ldw, int64_t depth, int
 
 void pack_b_block_from_matrix(const float* b, int64_t ldb, int64_t k0, int64_t kc, int64_t n0,
                               int64_t nc, float* out) {
-    const int64_t panels = ceil_div(nc, kGemmNR);
-    for (int64_t q = 0; q < panels; ++q) {
-        const int64_t c0 = n0 + q * kGemmNR;
-        const int64_t c_count = std::min<int64_t>(kGemmNR, n0 + nc - c0);
-        float* panel = out + q * kc * kGemmNR;
-        for (int64_t k = 0; k < kc; ++k) {
-            const float* src = b + (k0 + k) * ldb + c0;
-            float* dst = panel + k * kGemmNR;
-            if (c_count == kGemmNR) {
-                std::memcpy(dst, src, sizeof(float) * kGemmNR);
-            } else {
-                std::memcpy(dst, src, sizeof(float) * c_count);
-                std::memset(dst + c_count, 0, sizeof(float) * (kGemmNR - c_count));
+    // A few rows at a time across all panels: B is read along its rows (going down one 16-column
+    // strip instead touched a new 4 KiB page per row, which the hardware prefetchers do not
+    // follow), and each panel receives whole runs of consecutive rows.
+    constexpr int64_t kRowsPerPass = 8;
+    const int64_t full_panels = nc / kGemmNR;
+    const int64_t tail = nc - full_panels * kGemmNR;
+    for (int64_t k_begin = 0; k_begin < kc; k_begin += kRowsPerPass) {
+        const int64_t pass_rows = std::min(kRowsPerPass, kc - k_begin);
+        const float* rows = b + (k0 + k_begin) * ldb + n0;
+        float* dst = out + k_begin * kGemmNR;
+        for (int64_t q = 0; q < full_panels; ++q, dst += kc * kGemmNR) {
+            const float* src = rows + q * kGemmNR;
+            for (int64_t k = 0; k < pass_rows; ++k)
+                std::memcpy(dst + k * kGemmNR, src + k * ldb, sizeof(float) * kGemmNR);
+        }
+        if (tail > 0) {
+            const float* src = rows + full_panels * kGemmNR;
+            for (int64_t k = 0; k < pass_rows; ++k) {
+                std::memcpy(dst + k * kGemmNR, src + k * ldb, sizeof(float) * tail);
+                std::memset(dst + k * kGemmNR + tail, 0, sizeof(float) * (kGemmNR - tail));
             }
         }
     }
