@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common/threading.h"
+#include "gemm/pack_a_panel.h"
 
 namespace cnnengine {
 
@@ -11,19 +12,11 @@ PackedA::PackedA(const float* a, int64_t lda, int64_t rows, int64_t depth, Align
     : rows_(rows), depth_(depth), data_(std::move(storage)) {
     const int64_t panels = ceil_div(rows, kGemmMR);
     float* out = data_.reserve(static_cast<size_t>(panels * depth * kGemmMR));
+    const PackAPanel pack_panel = active_pack_a_panel();
     parallel_for(panels, threads_for(static_cast<double>(rows) * depth, panels), [&](int64_t p) {
         const int64_t r0 = p * kGemmMR;
-        const int r_count = static_cast<int>(std::min<int64_t>(kGemmMR, rows - r0));
-        const float* rows_at[kGemmMR];
-        for (int r = 0; r < kGemmMR; ++r) rows_at[r] = a + (r0 + std::min(r, r_count - 1)) * lda;
-        float* panel = out + packed_a_offset(p, depth);
-        if (r_count == kGemmMR) {
-            for (int64_t k = 0; k < depth; ++k)
-                for (int r = 0; r < kGemmMR; ++r) panel[k * kGemmMR + r] = rows_at[r][k];
-        } else {
-            for (int64_t k = 0; k < depth; ++k)
-                for (int r = 0; r < kGemmMR; ++r) panel[k * kGemmMR + r] = r < r_count ? rows_at[r][k] : 0.0f;
-        }
+        pack_panel(a + r0 * lda, lda, static_cast<int>(std::min<int64_t>(kGemmMR, rows - r0)), depth,
+                   out + packed_a_offset(p, depth));
     });
 }
 
