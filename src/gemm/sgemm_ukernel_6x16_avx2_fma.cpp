@@ -7,6 +7,8 @@
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "common/avx2_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
 
@@ -178,22 +180,36 @@ __attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const f
         b += kGemmNR;
     }
 
-    const __m256 rows[kGemmMR][2] = {{t.c00, t.c01}, {t.c10, t.c11}, {t.c20, t.c21},
-                                     {t.c30, t.c31}, {t.c40, t.c41}, {t.c50, t.c51}};
     const float* col_bias = ep.finish ? ep.col_bias : nullptr;
     const bool use_row_bias = ep.finish && ep.row_bias != nullptr;
-    const bool full = nr == kGemmNR;
     const __m256i mask_lo = first_lanes(nr < 8 ? nr : 8);
     const __m256i mask_hi = first_lanes(nr > 8 ? nr - 8 : 0);
-    for (int r = 0; r < mr; ++r) {
+    auto finish = [&](auto full, int r, __m256 lo, __m256 hi) {
         const float* residual = ep.finish && ep.residual ? ep.residual + r * ep.ldr : nullptr;
         const float row_bias = use_row_bias ? ep.row_bias[r] : 0.0f;
-        if (full)
-            finish_row<true>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                             use_row_bias, ep, activation, mask_lo, mask_hi);
+        finish_row<decltype(full)::value>(lo, hi, c + r * ldc, residual, col_bias, row_bias, use_row_bias, ep,
+                                          activation, mask_lo, mask_hi);
+    };
+    if (mr == kGemmMR && nr == kGemmNR) {
+        // Unrolled on full tiles: the accumulators go straight from registers to C (the row
+        // loop below first spills them to the stack); ~5% of a 256-deep tile's time was outside
+        // the K loop.
+        const std::true_type full;
+        finish(full, 0, t.c00, t.c01);
+        finish(full, 1, t.c10, t.c11);
+        finish(full, 2, t.c20, t.c21);
+        finish(full, 3, t.c30, t.c31);
+        finish(full, 4, t.c40, t.c41);
+        finish(full, 5, t.c50, t.c51);
+        return;
+    }
+    const __m256 rows[kGemmMR][2] = {{t.c00, t.c01}, {t.c10, t.c11}, {t.c20, t.c21},
+                                     {t.c30, t.c31}, {t.c40, t.c41}, {t.c50, t.c51}};
+    for (int r = 0; r < mr; ++r) {
+        if (nr == kGemmNR)
+            finish(std::true_type(), r, rows[r][0], rows[r][1]);
         else
-            finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                              use_row_bias, ep, activation, mask_lo, mask_hi);
+            finish(std::false_type(), r, rows[r][0], rows[r][1]);
     }
 }
 
