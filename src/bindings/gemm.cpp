@@ -46,10 +46,9 @@ FloatArray gemm_output(const py::object& out, const std::string& op, int64_t row
     return c;
 }
 
-// C = A @ B with the epilogue. pack_a() returns the packed A (a ScratchPackedA built per call, or
-// a PackedMatrix held by Python); it runs with the GIL released, like the product.
-template <class PackA>
-FloatArray run_packed(FloatArray c, const FloatArray& b, const EpilogueArgs& ep, PackA&& pack_a) {
+// C = A @ B with the epilogue; A is a row-major matrix (packed block by block by the driver) or
+// a PackedMatrix held by Python.
+FloatArray run_packed(FloatArray c, const FloatArray& b, const EpilogueArgs& ep, const GemmA& a) {
     const int64_t cols = b.shape(1);
     GemmOutput out;
     out.c = c.mutable_data();
@@ -61,7 +60,7 @@ FloatArray run_packed(FloatArray c, const FloatArray& b, const EpilogueArgs& ep,
     out.relu = ep.relu;
     py::gil_scoped_release release;
     MatrixBPacker packer(b.data(), cols);
-    sgemm(pack_a(), GemmB{&packer, nullptr, cols}, out);
+    sgemm(a, GemmB{&packer, nullptr, cols}, out);
     return c;
 }
 
@@ -85,11 +84,7 @@ void register_gemm(py::module_& m) {
             const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.shape(0), b.shape(1));
             FloatArray c = gemm_output(out, "sgemm", a.shape(0), b, ep);
             require_disjoint(c, a, "sgemm A");
-            std::optional<ScratchPackedA> packed;
-            return run_packed(std::move(c), b, ep, [&]() -> const PackedA& {
-                packed.emplace(a.data(), a.shape(1), a.shape(0), a.shape(1));
-                return packed->get();
-            });
+            return run_packed(std::move(c), b, ep, GemmA(a.data(), a.shape(1), a.shape(0), a.shape(1)));
         },
         py::arg("a"), py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(),
         py::arg("col_bias") = py::none(), py::arg("residual") = py::none(), py::arg("relu") = false,
@@ -136,7 +131,7 @@ void register_gemm(py::module_& m) {
                 require_inner(a.depth(), b);
                 const EpilogueArgs ep(row_bias, col_bias, residual, relu, a.rows(), b.shape(1));
                 FloatArray c = gemm_output(out, "PackedMatrix.matmul", a.rows(), b, ep);
-                return run_packed(std::move(c), b, ep, [&]() -> const PackedA& { return a; });
+                return run_packed(std::move(c), b, ep, a);
             },
             py::arg("b"), py::kw_only(), py::arg("row_bias") = py::none(), py::arg("col_bias") = py::none(),
             py::arg("residual") = py::none(), py::arg("relu") = false, py::arg("out") = py::none());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/threading.h"
+#include "gemm/pack_a_panel.h"
 #include "gemm/panel_multiplier.h"
 
 namespace cnnengine {
@@ -16,6 +17,12 @@ constexpr int64_t kPackedPanelTileCost = 2;
 float* b_block_scratch() {
     thread_local AlignedBuffer scratch;
     return scratch.reserve(static_cast<size_t>(kGemmMaxKC * kGemmNC));
+}
+
+// Per-thread scratch for blocks of A packed per call: at most max(MC, panel-packing rows) x KC.
+float* a_block_scratch() {
+    thread_local AlignedBuffer scratch;
+    return scratch.reserve(static_cast<size_t>(std::max(kGemmMC, kGemmPanelPackMaxRows) * kGemmMaxKC));
 }
 
 // K blocks of equal size (no short tail block that pays the C round trip for little work).
@@ -34,37 +41,40 @@ TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64
     return ep;
 }
 
-// The MR loop over rows [m_begin, m_end) against one packed B panel at column `col`.
-inline void run_row_tiles(const PackedA& a, const float* b_panel, const GemmOutput& out, TileEpilogue& ep,
-                          int64_t pc, int64_t kc, int64_t m_begin, int64_t m_end, int64_t col, int nr) {
+// The MR loop over rows [m_begin, m_end) (their A panels at `a`) against one packed B panel at
+// column `col`.
+inline void run_row_tiles(GemmA::Panels a, const float* b_panel, const GemmOutput& out, TileEpilogue& ep,
+                          int64_t kc, int64_t m_begin, int64_t m_end, int64_t col, int nr) {
     const PanelMultiplier panel(kc, b_panel, nr);
     ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
-    for (int64_t row = m_begin; row < m_end; row += kGemmMR) {
+    const float* a_panel = a.first;
+    for (int64_t row = m_begin; row < m_end; row += kGemmMR, a_panel += a.stride) {
         const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, m_end - row));
         ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
         ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
-        panel.multiply(a.panel(row / kGemmMR, pc), out.c + row * out.ldc + col, out.ldc, mr, ep);
+        panel.multiply(a_panel, out.c + row * out.ldc + col, out.ldc, mr, ep);
     }
 }
 
 // Few rows: pack each B panel just before use (it stays in L1; all of A stays in L2).
-void range_packing_panels(const PackedA& a, const BPanelPacker& packer, const GemmOutput& out,
+void range_packing_panels(const GemmA& a, const BPanelPacker& packer, const GemmOutput& out,
                           const GemmRange& range) {
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
     float* panel = b_block_scratch();
     for (int64_t pc = 0; pc < depth; pc += kc_max) {
         const int64_t kc = std::min(kc_max, depth - pc);
+        const GemmA::Panels a_block = a.panels(range.m_begin, range.m_end, pc, kc);
         TileEpilogue ep = block_epilogue(out, pc, kc, depth);
         for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
             const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, range.n_end - col));
             packer.pack(pc, kc, col, nr, panel);
-            run_row_tiles(a, panel, out, ep, pc, kc, range.m_begin, range.m_end, col, nr);
+            run_row_tiles(a_block, panel, out, ep, kc, range.m_begin, range.m_end, col, nr);
         }
     }
 }
 
 // Classic Goto order: a KC x NC block of B (packed here or pre-packed), A in MC-row blocks.
-void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
+void range_packing_blocks(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
     float* b_block = b.packer ? b_block_scratch() : nullptr;
     for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
@@ -75,11 +85,12 @@ void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& ou
             TileEpilogue ep = block_epilogue(out, pc, kc, depth);
             for (int64_t ic = range.m_begin; ic < range.m_end; ic += kGemmMC) {
                 const int64_t m_end = std::min(ic + kGemmMC, range.m_end);
+                const GemmA::Panels a_block = a.panels(ic, m_end, pc, kc);
                 for (int64_t jr = 0; jr < nc; jr += kGemmNR) {
                     const int64_t col = jc + jr;
                     const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
                     const float* b_panel = b.packer ? b_block + jr * kc : b.packed->panel(col / kGemmNR, pc);
-                    run_row_tiles(a, b_panel, out, ep, pc, kc, ic, m_end, col, nr);
+                    run_row_tiles(a_block, b_panel, out, ep, kc, ic, m_end, col, nr);
                 }
             }
         }
@@ -88,7 +99,17 @@ void range_packing_blocks(const PackedA& a, const GemmB& b, const GemmOutput& ou
 
 }  // namespace
 
-void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
+GemmA::Panels GemmA::panels(int64_t m_begin, int64_t m_end, int64_t k0, int64_t kc) const {
+    if (packed_) return {packed_->panel(m_begin / kGemmMR, k0), depth_ * kGemmMR};
+    float* block = a_block_scratch();
+    const PackAPanel pack_panel = active_pack_a_panel();
+    for (int64_t row = m_begin; row < m_end; row += kGemmMR)
+        pack_panel(matrix_ + row * lda_ + k0, lda_, static_cast<int>(std::min<int64_t>(kGemmMR, m_end - row)), kc,
+                   block + (row - m_begin) * kc);
+    return {block, kc * kGemmMR};
+}
+
+void sgemm_range(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
     if (b.packer && range.m_end - range.m_begin <= kGemmPanelPackMaxRows)
         range_packing_panels(a, *b.packer, out, range);
     else
@@ -126,7 +147,7 @@ std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool pa
     return ranges;
 }
 
-void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out) {
+void sgemm(const GemmA& a, const GemmB& b, const GemmOutput& out) {
     const double macs = static_cast<double>(a.rows()) * b.cols * a.depth();
     const int threads = threads_for(macs, ceil_div(a.rows(), kGemmMR) * ceil_div(b.cols, kGemmNR));
     const std::vector<GemmRange> ranges = split_gemm(a.rows(), b.cols, threads, b.packer != nullptr);

@@ -1,6 +1,7 @@
 // Goto/BLIS-blocked SGEMM driver: C[M x N] = A[M x K] * B[K x N] with a fused epilogue.
-// A is always pre-packed (PackedA). B is either pre-packed (PackedB) or packed block by block
-// by a BPanelPacker, which lets convolution fuse im2col into the packing of B.
+// A is either pre-packed (PackedA: weights) or a row-major matrix packed block by block right
+// before use. B is either pre-packed (PackedB) or packed block by block by a BPanelPacker, which
+// lets convolution fuse im2col into the packing of B.
 // Loop order per task: N in NC blocks > K in KC blocks (pack B) > M in MC blocks > NR > MR.
 // When all rows of A fit in L2 (conv layers with few output channels), B is instead packed one
 // NR-column panel at a time right before the MR loop uses it, so it never leaves L1.
@@ -41,6 +42,33 @@ private:
     int64_t ldb_;
 };
 
+// The left operand: a PackedA (converts implicitly), or a row-major M x K matrix (row stride
+// lda) whose blocks the driver packs into per-thread scratch as it reaches them, so that a
+// block is in L2 when the micro-kernel reads it (packing all of A up front wrote it to memory
+// and read it back).
+class GemmA {
+public:
+    GemmA(const PackedA& packed) : packed_(&packed), rows_(packed.rows()), depth_(packed.depth()) {}
+    GemmA(const float* matrix, int64_t lda, int64_t rows, int64_t depth)
+        : matrix_(matrix), lda_(lda), rows_(rows), depth_(depth) {}
+
+    int64_t rows() const { return rows_; }
+    int64_t depth() const { return depth_; }
+
+    // The MR-row panels of rows [m_begin, m_end) (m_begin a multiple of MR) at depths
+    // [k0, k0 + kc): the first panel, and the distance between panels.
+    struct Panels {
+        const float* first;
+        int64_t stride;
+    };
+    Panels panels(int64_t m_begin, int64_t m_end, int64_t k0, int64_t kc) const;
+
+private:
+    const PackedA* packed_ = nullptr;
+    const float* matrix_ = nullptr;
+    int64_t lda_ = 0, rows_ = 0, depth_ = 0;
+};
+
 struct GemmB {
     const BPanelPacker* packer = nullptr;  // exactly one of packer / packed is set
     const PackedB* packed = nullptr;
@@ -66,7 +94,7 @@ struct GemmRange {
 };
 
 // Computes one rectangle of C on the calling thread.
-void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range);
+void sgemm_range(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range);
 
 // Splits C[M x N] into about `parts` rectangles of whole micro-tiles, balancing the micro-tiles per
 // part; when B is packed per call (`packs_b`), every part packs the B panels of its columns, so
@@ -74,6 +102,6 @@ void sgemm_range(const PackedA& a, const GemmB& b, const GemmOutput& out, const 
 std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool packs_b);
 
 // Whole product on the process thread team.
-void sgemm(const PackedA& a, const GemmB& b, const GemmOutput& out);
+void sgemm(const GemmA& a, const GemmB& b, const GemmOutput& out);
 
 }  // namespace cnnengine

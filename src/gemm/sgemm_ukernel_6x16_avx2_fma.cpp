@@ -7,12 +7,35 @@
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "common/avx2_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
 
 namespace cnnengine {
 
 namespace {
+
+// Each k step is 12 FMAs (6 cycles at two per cycle): 32 steps (~190 cycles) cover an L2 or L3 hit.
+constexpr int64_t kCLeadSteps = 32;
+// Below this depth the tile keeps the single prefetch into L1 at the start (short loops, e.g.
+// Winograd's per-position GEMMs, run as before the two-stage fetch).
+constexpr int64_t kLateCMinDepth = 128;
+
+// Prefetches the rows of a C tile and, when given, of its residual, with hint kHint.
+// Always inlined: GCC 12 found an out-of-line copy free of side effects and deleted its calls.
+template <int kHint>
+__attribute__((always_inline)) inline void prefetch_tile_rows(const float* c, int64_t ldc, const float* residual,
+                                                              int64_t ldr, int mr) {
+    for (int r = 0; r < mr; ++r) {
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), static_cast<_mm_hint>(kHint));
+        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kGemmNR - 1), static_cast<_mm_hint>(kHint));
+        if (residual) {
+            _mm_prefetch(reinterpret_cast<const char*>(residual + r * ldr), static_cast<_mm_hint>(kHint));
+            _mm_prefetch(reinterpret_cast<const char*>(residual + r * ldr + kGemmNR - 1), static_cast<_mm_hint>(kHint));
+        }
+    }
+}
 
 // Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks. Activate:
 // ClampActivationLanes or NoActivation.
@@ -56,22 +79,8 @@ inline void finish_row(__m256 lo, __m256 hi, float* c, const float* residual, co
     }
 }
 
-// The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied. Not inlined
-// into the dispatch below: the plain instance keeps a frame of its own, without the activation's
-// 32-byte-aligned constants.
-template <int64_t kPrefetchFloats, class Activate>
-__attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                                             int mr, int nr, const TileEpilogue& ep, const Activate& activation) {
-    // C (and the residual) are read or written only after the K loop: start fetching them now.
-    const float* residual_rows = ep.finish ? ep.residual : nullptr;
-    for (int r = 0; r < mr; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kGemmNR - 1), _MM_HINT_T0);
-        if (residual_rows) {
-            _mm_prefetch(reinterpret_cast<const char*>(residual_rows + r * ep.ldr), _MM_HINT_T0);
-            _mm_prefetch(reinterpret_cast<const char*>(residual_rows + r * ep.ldr + kGemmNR - 1), _MM_HINT_T0);
-        }
-    }
+// The C tile in 12 registers: row r, columns [0, 8) and [8, 16).
+struct TileAccumulators {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
     __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
     __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -79,7 +88,8 @@ __attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const f
     __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
     __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
 
-    auto step = [&](const float* ak, const float* bk) {
+    // One k step: broadcast the 6 values of A at `ak`, multiply by the 16 of B at `bk`.
+    void step(const float* ak, const float* bk) {
         const __m256 b0 = _mm256_load_ps(bk);
         const __m256 b1 = _mm256_load_ps(bk + 8);
         __m256 av = _mm256_broadcast_ss(ak + 0);
@@ -100,41 +110,106 @@ __attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const f
         av = _mm256_broadcast_ss(ak + 5);
         c50 = _mm256_fmadd_ps(av, b0, c50);
         c51 = _mm256_fmadd_ps(av, b1, c51);
-    };
-    int64_t k = 0;
-    // Four k steps read 24 floats of A (1.5 cache lines): two prefetches keep ahead of them.
-    for (; k + 4 <= kc; k += 4) {
-        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchFloats), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchFloats + 16), _MM_HINT_T0);
-        step(a, b);
-        step(a + kGemmMR, b + kGemmNR);
-        step(a + 2 * kGemmMR, b + 2 * kGemmNR);
-        step(a + 3 * kGemmMR, b + 3 * kGemmNR);
-        a += 4 * kGemmMR;
-        b += 4 * kGemmNR;
     }
-    for (; k < kc; ++k) {
-        step(a, b);
+};
+
+// Assembly text of TileAccumulators::step for step s of a group, A at %[a] and B at %[b]; B in
+// ymm12/ymm13, the broadcast in ymm14.
+#define CNNENGINE_ROW_FMA(s, r, lo, hi)                  \
+    "vbroadcastss " #s "*24+" #r "*4(%[a]), %%ymm14\n\t" \
+    "vfmadd231ps %%ymm12, %%ymm14, %[" #lo "]\n\t"       \
+    "vfmadd231ps %%ymm13, %%ymm14, %[" #hi "]\n\t"
+#define CNNENGINE_STEP(s)                                                                                   \
+    "vmovaps " #s "*64(%[b]), %%ymm12\n\t"                                                                  \
+    "vmovaps " #s "*64+32(%[b]), %%ymm13\n\t"                                                               \
+    CNNENGINE_ROW_FMA(s, 0, c00, c01) CNNENGINE_ROW_FMA(s, 1, c10, c11) CNNENGINE_ROW_FMA(s, 2, c20, c21) \
+    CNNENGINE_ROW_FMA(s, 3, c30, c31) CNNENGINE_ROW_FMA(s, 4, c40, c41) CNNENGINE_ROW_FMA(s, 5, c50, c51)
+
+// `groups` (> 0) groups of four k steps, advancing a and b; A is prefetched kPrefetchFloats
+// ahead (four steps read 24 floats, 1.5 cache lines: two prefetches keep ahead of them).
+// Assembly because the accumulators, two B vectors and the broadcast take 15 of the 16 ymm
+// registers: GCC 12 kept them there only while the intrinsics loop stood alone, and spilled
+// accumulators to the stack as soon as the loop was split around the C prefetch.
+template <int64_t kPrefetchFloats>
+__attribute__((always_inline)) inline void multiply_groups(int64_t groups, const float*& a, const float*& b,
+                                                           TileAccumulators& t) {
+    const float* const b_end = b + groups * 4 * kGemmNR;
+    asm volatile(
+        "1:\n\t"
+        "prefetcht0 %c[ahead](%[a])\n\t"
+        "prefetcht0 %c[ahead]+64(%[a])\n\t"
+        CNNENGINE_STEP(0) CNNENGINE_STEP(1) CNNENGINE_STEP(2) CNNENGINE_STEP(3)
+        "add $96, %[a]\n\t"
+        "add $256, %[b]\n\t"
+        "cmp %[b_end], %[b]\n\t"
+        "jne 1b\n\t"
+        : [c00] "+x"(t.c00), [c01] "+x"(t.c01), [c10] "+x"(t.c10), [c11] "+x"(t.c11), [c20] "+x"(t.c20),
+          [c21] "+x"(t.c21), [c30] "+x"(t.c30), [c31] "+x"(t.c31), [c40] "+x"(t.c40), [c41] "+x"(t.c41),
+          [c50] "+x"(t.c50), [c51] "+x"(t.c51), [a] "+r"(a), [b] "+r"(b)
+        : [b_end] "r"(b_end), [ahead] "i"(kPrefetchFloats * sizeof(float))
+        : "xmm12", "xmm13", "xmm14", "cc", "memory");
+}
+#undef CNNENGINE_STEP
+#undef CNNENGINE_ROW_FMA
+
+// The kernel, prefetching A kPrefetchFloats ahead of the k step being multiplied. Not inlined
+// into the dispatch below: the plain instance keeps a frame of its own, without the activation's
+// 32-byte-aligned constants.
+template <int64_t kPrefetchFloats, class Activate>
+__attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                             int mr, int nr, const TileEpilogue& ep, const Activate& activation) {
+    TileAccumulators t;
+    const int64_t groups = kc / 4;
+    // C (and the residual) are read or written only after the K loop. On a long loop, fetch them
+    // into L2 now (from DRAM that takes most of the loop) and into L1 kCLeadSteps before the end:
+    // fetched into L1 at the start only, the rows of a C with a 4 KiB-multiple stride (one L1
+    // set) were evicted again by the streaming panels before the epilogue used them.
+    const float* residual = ep.finish ? ep.residual : nullptr;
+    const bool fetch_c_late = kc >= kLateCMinDepth;
+    if (fetch_c_late)
+        prefetch_tile_rows<_MM_HINT_T1>(c, ldc, residual, ep.ldr, mr);
+    else
+        prefetch_tile_rows<_MM_HINT_T0>(c, ldc, residual, ep.ldr, mr);
+    const int64_t groups_before_c = fetch_c_late ? groups - kCLeadSteps / 4 : groups;
+    if (groups_before_c > 0) multiply_groups<kPrefetchFloats>(groups_before_c, a, b, t);
+    if (fetch_c_late) prefetch_tile_rows<_MM_HINT_T0>(c, ldc, residual, ep.ldr, mr);
+    if (groups > groups_before_c) multiply_groups<kPrefetchFloats>(groups - groups_before_c, a, b, t);
+    for (int64_t k = groups * 4; k < kc; ++k) {
+        t.step(a, b);
         a += kGemmMR;
         b += kGemmNR;
     }
 
-    const __m256 rows[kGemmMR][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                                     {c30, c31}, {c40, c41}, {c50, c51}};
     const float* col_bias = ep.finish ? ep.col_bias : nullptr;
     const bool use_row_bias = ep.finish && ep.row_bias != nullptr;
-    const bool full = nr == kGemmNR;
     const __m256i mask_lo = first_lanes(nr < 8 ? nr : 8);
     const __m256i mask_hi = first_lanes(nr > 8 ? nr - 8 : 0);
-    for (int r = 0; r < mr; ++r) {
+    auto finish = [&](auto full, int r, __m256 lo, __m256 hi) {
         const float* residual = ep.finish && ep.residual ? ep.residual + r * ep.ldr : nullptr;
         const float row_bias = use_row_bias ? ep.row_bias[r] : 0.0f;
-        if (full)
-            finish_row<true>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                             use_row_bias, ep, activation, mask_lo, mask_hi);
+        finish_row<decltype(full)::value>(lo, hi, c + r * ldc, residual, col_bias, row_bias, use_row_bias, ep,
+                                          activation, mask_lo, mask_hi);
+    };
+    if (mr == kGemmMR && nr == kGemmNR) {
+        // Unrolled on full tiles: the accumulators go straight from registers to C (the row
+        // loop below first spills them to the stack); ~5% of a 256-deep tile's time was outside
+        // the K loop.
+        const std::true_type full;
+        finish(full, 0, t.c00, t.c01);
+        finish(full, 1, t.c10, t.c11);
+        finish(full, 2, t.c20, t.c21);
+        finish(full, 3, t.c30, t.c31);
+        finish(full, 4, t.c40, t.c41);
+        finish(full, 5, t.c50, t.c51);
+        return;
+    }
+    const __m256 rows[kGemmMR][2] = {{t.c00, t.c01}, {t.c10, t.c11}, {t.c20, t.c21},
+                                     {t.c30, t.c31}, {t.c40, t.c41}, {t.c50, t.c51}};
+    for (int r = 0; r < mr; ++r) {
+        if (nr == kGemmNR)
+            finish(std::true_type(), r, rows[r][0], rows[r][1]);
         else
-            finish_row<false>(rows[r][0], rows[r][1], c + r * ldc, residual, col_bias, row_bias,
-                              use_row_bias, ep, activation, mask_lo, mask_hi);
+            finish(std::false_type(), r, rows[r][0], rows[r][1]);
     }
 }
 

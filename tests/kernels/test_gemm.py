@@ -22,6 +22,9 @@ SHAPES = [
     (8, 35, 302),     # also with K not a multiple of its four-k-step vectors
     (25, 196, 129),   # (ResNet's 14x14 maps: 196 = 12*16 + 4)
     (30, 21, 66),     # a 5-column tail: the 6x16 kernel again
+    (12, 16, 9),      # A panels packed 8 depths at a time: tails of 1 and 7 depths
+    (20, 40, 15),
+    (293, 50, 777),   # A packed per MC x KC block: a row tail in the last block, K blocks with tails
 ]
 
 
