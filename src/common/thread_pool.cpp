@@ -9,7 +9,6 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
-#include <vector>
 
 #include "common/denormals.h"
 
@@ -50,8 +49,7 @@ struct Job {
     int64_t count;
     int helpers_wanted;
     std::atomic<int64_t> next{0};
-    int helpers_joined = 0;            // guarded by the pool's mutex
-    std::atomic<int> helpers_busy{0};  // joined and not finished yet
+    std::atomic<int> helpers_joined{0};
 
     // Takes items until none are left; MXCSR flushes denormals meanwhile and is restored after.
     void work() {
@@ -62,92 +60,123 @@ struct Job {
             fn(context, i);
         t_inside_item = false;
     }
+
+    // A helper's place in the team, if one is left and so are items.
+    bool join() {
+        if (next.load(std::memory_order_relaxed) >= count) return false;
+        if (helpers_joined.fetch_add(1, std::memory_order_relaxed) < helpers_wanted) return true;
+        helpers_joined.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
 };
+
+// Where a caller posts its job. Posting, joining and leaving take no lock (a contended mutex put
+// the joining worker to sleep in the kernel and cost microseconds per parallel call): a worker
+// counts itself in `users` before it reads `job`, and the caller clears `job` and then waits for
+// `users` to drop to zero, so that no worker touches a job after its caller returned.
+struct Slot {
+    std::atomic<bool> taken{false};
+    std::atomic<Job*> job{nullptr};
+    std::atomic<int> users{0};
+};
+
+// Callers running jobs at once; a caller that finds every slot taken runs its job alone.
+constexpr int kSlots = 16;
 
 class Pool {
 public:
     void run(Job& job) {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            grow_locked(job.helpers_wanted);
-            jobs_.push_back(&job);
-            epoch_.fetch_add(1, std::memory_order_release);
-            if (sleeping_ > 0) work_posted_.notify_all();
+        if (workers_.load(std::memory_order_acquire) < job.helpers_wanted) grow(job.helpers_wanted);
+        Slot* slot = take_slot();
+        if (slot) {
+            slot->job.store(&job, std::memory_order_seq_cst);
+            epoch_.fetch_add(1, std::memory_order_seq_cst);
+            if (sleeping_.load(std::memory_order_seq_cst) > 0) {
+                { std::lock_guard<std::mutex> lock(mutex_); }  // a sleeper is waiting, or will see the epoch
+                work_posted_.notify_all();
+            }
         }
         job.work();
-        {
-            std::lock_guard<std::mutex> lock(mutex_);  // no helper joins after this
-            jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
-        }
-        auto helpers_done = [&] { return job.helpers_busy.load(std::memory_order_acquire) == 0; };
+        if (!slot) return;
+        slot->job.store(nullptr, std::memory_order_seq_cst);  // no helper joins after this
+        auto helpers_done = [&] { return slot->users.load(std::memory_order_seq_cst) == 0; };
         if (!spin_until(helpers_done)) {
             std::unique_lock<std::mutex> lock(mutex_);
+            waiting_callers_.fetch_add(1, std::memory_order_seq_cst);
             helper_finished_.wait(lock, helpers_done);
+            waiting_callers_.fetch_sub(1, std::memory_order_relaxed);
         }
+        slot->taken.store(false, std::memory_order_release);
     }
 
-    int workers() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return workers_;
-    }
+    int workers() { return workers_.load(std::memory_order_acquire); }
 
 private:
-    void grow_locked(int wanted) {
-        while (workers_ < wanted) {
+    void grow(int wanted) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        int workers = workers_.load(std::memory_order_relaxed);
+        while (workers < wanted) {
             try {
                 std::thread(&Pool::worker_loop, this).detach();  // the pool is never destroyed
             } catch (const std::system_error&) {
-                return;  // no more threads to be had: the caller and existing workers do the job
+                break;  // no more threads to be had: the caller and existing workers do the job
             }
-            ++workers_;
+            ++workers;
         }
+        workers_.store(workers, std::memory_order_release);
     }
 
-    Job* claim_locked() {
-        for (Job* job : jobs_) {
-            if (job->helpers_joined < job->helpers_wanted && job->next.load(std::memory_order_relaxed) < job->count) {
-                ++job->helpers_joined;
-                job->helpers_busy.fetch_add(1, std::memory_order_relaxed);
-                return job;
-            }
+    Slot* take_slot() {
+        for (Slot& slot : slots_) {
+            bool expected = false;
+            if (!slot.taken.load(std::memory_order_relaxed) &&
+                slot.taken.compare_exchange_strong(expected, true, std::memory_order_acquire))
+                return &slot;
         }
         return nullptr;
     }
 
+    // Helps the first posted job that has room; false when there was none.
+    bool help_one() {
+        for (Slot& slot : slots_) {
+            if (!slot.job.load(std::memory_order_relaxed)) continue;
+            slot.users.fetch_add(1, std::memory_order_seq_cst);
+            Job* job = slot.job.load(std::memory_order_seq_cst);
+            const bool joined = job && job->join();
+            if (joined) job->work();
+            if (slot.users.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
+                waiting_callers_.load(std::memory_order_seq_cst) > 0) {
+                // The caller may be asleep waiting for us.
+                { std::lock_guard<std::mutex> lock(mutex_); }
+                helper_finished_.notify_all();
+            }
+            if (joined) return true;
+        }
+        return false;
+    }
+
     void worker_loop() {
         for (;;) {
-            Job* job;
-            uint64_t seen;
-            {
-                std::lock_guard<std::mutex> lock(mutex_);
-                job = claim_locked();
-                seen = epoch_.load(std::memory_order_relaxed);
-            }
-            if (job) {
-                job->work();
-                if (job->helpers_busy.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-                    // The caller may be asleep waiting for us; `job` may be gone after the fetch_sub.
-                    { std::lock_guard<std::mutex> lock(mutex_); }
-                    helper_finished_.notify_all();
-                }
-                continue;
-            }
-            auto posted = [&] { return epoch_.load(std::memory_order_acquire) != seen; };
+            const uint64_t seen = epoch_.load(std::memory_order_seq_cst);
+            if (help_one()) continue;
+            auto posted = [&] { return epoch_.load(std::memory_order_seq_cst) != seen; };
             if (spin_until(posted)) continue;
             std::unique_lock<std::mutex> lock(mutex_);
-            ++sleeping_;
+            sleeping_.fetch_add(1, std::memory_order_seq_cst);
             work_posted_.wait(lock, posted);
-            --sleeping_;
+            sleeping_.fetch_sub(1, std::memory_order_relaxed);
         }
     }
 
+    Slot slots_[kSlots];
+    std::atomic<uint64_t> epoch_{0};  // bumped whenever a job is posted
+    std::atomic<int> workers_{0};     // grows under the mutex
+    // Sleepers announce themselves under the mutex before they check for work, and posters and
+    // leaving helpers check for them after they publish: one side always sees the other.
+    std::atomic<int> sleeping_{0}, waiting_callers_{0};
     std::mutex mutex_;
     std::condition_variable work_posted_, helper_finished_;
-    std::vector<Job*> jobs_;            // jobs that may still take helpers
-    std::atomic<uint64_t> epoch_{0};   // bumped (under the mutex) whenever a job is posted
-    int workers_ = 0, sleeping_ = 0;   // guarded by the mutex
 };
-
 std::atomic<Pool*> g_pool{nullptr};
 
 // In a forked child only the forking thread exists; the parent's pool (workers gone, its mutex

@@ -2,7 +2,9 @@
 //  - workers spin only briefly (kSpinMicroseconds) after their last item, then sleep on a
 //    condition variable, so an idle process uses no CPU between requests;
 //  - several caller threads may run jobs at once (one pool serves them all; a worker helps any
-//    job that still has items, and each caller works through its own job too);
+//    job that still has items, and each caller works through its own job too; past 16 callers at
+//    once, the extra ones run their jobs alone);
+//  - posting, joining and finishing a job take no lock (workers that spin find it in microseconds);
 //  - fork-safe: in a forked child the parent's workers do not exist, so the child starts with a
 //    fresh, empty pool (pthread_atfork) and grows new workers on its first parallel call.
 // Which thread computes which item never changes the numbers: items write disjoint outputs.

@@ -65,22 +65,23 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
     const int64_t cin = p.in_per_group(), cout = p.out_per_group(), taps = p.depth();
     const WideLayout layout(p, oh, ow);
     const DepthwiseWideKernels kernels = active_depthwise_wide_kernels();
-    // The input channels of `group` in image b, each into its stride^2 sub-planes.
-    const auto fill_group = [&](int64_t b, int64_t group, float* sub) {
+    // The input channels of `group` in image b from input row `skipped` on, each into its stride^2
+    // sub-planes laid out by wide_layout.
+    const auto fill_group = [&](const WideLayout& wide_layout, int64_t b, int64_t group, int64_t skipped, float* sub) {
         for (int64_t ci = 0; ci < cin; ++ci)
-            kernels.fill(layout, x + ((b * p.in_channels) + group * cin + ci) * h * w, h, w,
-                         sub + ci * layout.channel_floats);
+            kernels.fill(wide_layout, x + ((b * p.in_channels) + group * cin + ci) * h * w + skipped * w, h - skipped,
+                         w, sub + ci * wide_layout.channel_floats);
     };
-    // Output rows [row_begin, row_end) of channels [co, co + channels) of image b from its group's
-    // sub-planes; channels is 1, or kWideChannelBlock for dense convs.
-    const auto filter = [&](int64_t b, int64_t co, int64_t channels, const float* sub, int64_t row_begin,
-                            int64_t row_end) {
-        const int64_t count = ((row_end - row_begin) * layout.ws + kDepthwiseWideStep - 1) / kDepthwiseWideStep *
+    // Output rows [row_begin, row_end) of channels [co, co + channels) of image b from sub-planes
+    // laid out by wide_layout that start at row_begin; channels is 1, or kWideChannelBlock for dense convs.
+    const auto filter = [&](const WideLayout& wide_layout, int64_t b, int64_t co, int64_t channels, const float* sub,
+                            int64_t row_begin, int64_t row_end) {
+        const int64_t count = ((row_end - row_begin) * wide_layout.ws + kDepthwiseWideStep - 1) / kDepthwiseWideStep *
                               kDepthwiseWideStep;
         DepthwiseWidePlane plane;
-        plane.sub = sub + row_begin * layout.ws;
+        plane.sub = sub;
         plane.kernel = weight + co * taps;
-        plane.tap_offsets = layout.tap_offsets.data();
+        plane.tap_offsets = wide_layout.tap_offsets.data();
         plane.taps = static_cast<int>(taps);
         plane.bias = bias ? bias[co] : 0.0f;
         plane.count = count;
@@ -94,26 +95,32 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
         }
         for (int64_t j = 0; j < channels; ++j) {
             const int64_t out_offset = (b * p.out_channels + co + j) * oh * ow + row_begin * ow;
-            kernels.compact(wide + j * count, layout.ws, residual ? residual + out_offset : nullptr, relu, activation,
-                            y + out_offset, row_end - row_begin, ow);
+            kernels.compact(wide + j * count, wide_layout.ws, residual ? residual + out_offset : nullptr, relu,
+                            activation, y + out_offset, row_end - row_begin, ow);
         }
     };
-    const int64_t group_floats = cin * layout.channel_floats;
     const int64_t output_work = oh * ow * taps;
     const int64_t band = std::max<int64_t>(1, kBandOutputs / layout.ws);
     const int64_t bands = (oh + band - 1) / band;
     if (p.groups == 1 && (n == 1 || threads_for(static_cast<double>(cout) * output_work, bands) > 1)) {
-        // One group, enough work in an image to share it: the caller fills it; threads take bands
-        // of rows and run every output channel over their band, so the band's sub-plane rows stay
-        // in cache across channels (a 224 x 224 stem's sub-planes are larger than L2).
+        // One group, enough work in an image to share it: threads take bands of output rows. A
+        // band is a convolution of its own (its first input row, or the padding above it, on
+        // top): its thread fills the band's sub-plane rows (the row it shares with the next band
+        // is filled by both) and runs every output channel over them while they are in cache.
         for (int64_t b = 0; b < n; ++b) {
-            float* sub = sub_plane_scratch(group_floats);
-            fill_group(b, 0, sub);
             parallel_ranges(bands, band * ow * taps * cout, [&](int64_t first, int64_t end) {
                 for (int64_t r = first; r < end; ++r) {
+                    const int64_t row_begin = r * band, row_end = std::min(oh, row_begin + band);
+                    const int64_t top = row_begin * p.stride_h - p.pad_top;  // input row of the band's first tap row
+                    const int64_t skipped = std::min(h, std::max<int64_t>(0, top));
+                    Conv2dParams band_params = p;
+                    band_params.pad_top = std::max<int64_t>(0, -top);
+                    const WideLayout band_layout(band_params, row_end - row_begin, ow);
+                    float* sub = sub_plane_scratch(cin * band_layout.channel_floats);
+                    fill_group(band_layout, b, 0, skipped, sub);
                     for (int64_t co = 0; co < cout;) {
                         const int64_t channels = cout - co >= kWideChannelBlock ? kWideChannelBlock : 1;
-                        filter(b, co, channels, sub, r * band, std::min(oh, (r + 1) * band));
+                        filter(band_layout, b, co, channels, sub, row_begin, row_end);
                         co += channels;
                     }
                 }
@@ -126,11 +133,11 @@ void direct_conv2d_wide(const Conv2dParams& p, const float* x, int64_t n, int64_
     // MobileNet's 7 x 7 maps have ~1k MACs a plane: one item per plane would cost more in
     // scheduling than in arithmetic.
     parallel_ranges(n * p.groups, cout * output_work, [&](int64_t first, int64_t end) {
-        float* sub = sub_plane_scratch(group_floats);
+        float* sub = sub_plane_scratch(cin * layout.channel_floats);
         for (int64_t unit = first; unit < end; ++unit) {
             const int64_t b = unit / p.groups, group = unit % p.groups;
-            fill_group(b, group, sub);
-            for (int64_t co = group * cout; co < (group + 1) * cout; ++co) filter(b, co, 1, sub, 0, oh);
+            fill_group(layout, b, group, 0, sub);
+            for (int64_t co = group * cout; co < (group + 1) * cout; ++co) filter(layout, b, co, 1, sub, 0, oh);
         }
     });
 }

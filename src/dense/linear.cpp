@@ -31,23 +31,28 @@ void Linear::forward(const float* x, int64_t batch, float* y, bool relu) const {
 }
 
 void Linear::forward_one(const float* x, float* y, bool relu) const {
-    const SgemvUkernel ukernel = active_sgemv_ukernel();
-    const float* bias = bias_.empty() ? nullptr : bias_.data();
-    const int64_t panels = ceil_div(out_features_, kGemmNR);
-    const int64_t groups = ceil_div(panels, kGemvPanels);  // kernel calls: up to 4 panels each
-    const int64_t panel_stride = in_features_ * kGemmNR;
+    constexpr int64_t kGroupColumns = kGemvPanels * kGemmNR;  // one kernel call: up to 4 panels
+    const int64_t groups = ceil_div(out_features_, kGroupColumns);
     // Contiguous runs of panel groups per task: each thread streams its share of the weights once.
     const int threads = threads_for(static_cast<double>(out_features_) * in_features_, groups);
     const int64_t tasks = std::min<int64_t>(groups, 4 * static_cast<int64_t>(threads));
     parallel_for(tasks, threads, [&](int64_t t) {
-        for (int64_t g = groups * t / tasks; g < groups * (t + 1) / tasks; ++g) {
-            const int64_t first = g * kGemvPanels, col = first * kGemmNR;
-            const int count = static_cast<int>(std::min<int64_t>(kGemvPanels, panels - first));
-            const int nr = static_cast<int>(std::min<int64_t>(count * kGemmNR, out_features_ - col));
-            ukernel(in_features_, x, packed_weight_.panel(first, 0), panel_stride, count, y + col, nr,
-                    bias ? bias + col : nullptr, relu);
-        }
+        const int64_t col_begin = groups * t / tasks * kGroupColumns;
+        const int64_t col_end = std::min(out_features_, groups * (t + 1) / tasks * kGroupColumns);
+        gemv_part(x, 0, in_features_, col_begin, col_end, true, relu, y + col_begin);
     });
+}
+
+void Linear::gemv_part(const float* x, int64_t k_begin, int64_t k_end, int64_t col_begin, int64_t col_end,
+                       bool add_bias, bool relu, float* y) const {
+    const SgemvUkernel ukernel = active_sgemv_ukernel();
+    const float* bias = add_bias && !bias_.empty() ? bias_.data() : nullptr;
+    const int64_t panel_stride = in_features_ * kGemmNR;
+    for (int64_t col = col_begin; col < col_end; col += kGemvPanels * kGemmNR) {
+        const int nr = static_cast<int>(std::min<int64_t>(kGemvPanels * kGemmNR, col_end - col));
+        ukernel(k_end - k_begin, x + k_begin, packed_weight_.panel(col / kGemmNR, k_begin), panel_stride,
+                static_cast<int>(ceil_div(nr, kGemmNR)), y + (col - col_begin), nr, bias ? bias + col : nullptr, relu);
+    }
 }
 
 void linear_ref(const float* x, int64_t batch, const float* weight, const float* bias, int64_t out_features,

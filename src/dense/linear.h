@@ -22,6 +22,12 @@ public:
     // x: [batch, in_features]; y: [batch, out_features].
     void forward(const float* x, int64_t batch, float* y, bool relu) const;
 
+    // Part of a batch-1 GEMV, for callers that split one across threads themselves:
+    // y[j - col_begin] = sum over inputs k in [k_begin, k_end) of W[j, k] * x[k] (+ bias[j] when
+    // add_bias; ReLU when relu) for outputs j in [col_begin, col_end); col_begin a multiple of 16.
+    void gemv_part(const float* x, int64_t k_begin, int64_t k_end, int64_t col_begin, int64_t col_end, bool add_bias,
+                   bool relu, float* y) const;
+
 private:
     void forward_one(const float* x, float* y, bool relu) const;  // batch 1: a GEMV over the packed weight
 

@@ -27,6 +27,10 @@ public:
     void forward(const float* x, int64_t n, int64_t hw, float* y) const;
 
 private:
+    // Batch 1 on `threads` threads: two parallel steps (pool + partial reduce, then expand +
+    // gate + scale per channel range) instead of serial GEMVs between split element loops.
+    void forward_split(const float* x, int64_t hw, float* y, int threads) const;
+
     Linear reduce_, expand_;
     bool reduce_relu_;
     Activation gate_;

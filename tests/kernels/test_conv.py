@@ -55,6 +55,9 @@ CASES = [
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
     (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
     (1, 2, 9, 9, 5, (3, 5), 1, (1, 2, 1, 2), 1, 1, "direct_wide"),
+    # one-group direct convs on maps of several row bands (kBandOutputs), each band filled by its thread
+    (1, 3, 150, 123, 7, 3, 2, (2, 1, 0, 1), 1, 1, "direct_wide"),
+    (1, 2, 70, 66, 5, (3, 5), 1, (1, 2, 1, 2), 1, 1, "direct_wide"),
 ]
 IDS = [f"n{c[0]}c{c[1]}_{c[2]}x{c[3]}_co{c[4]}_k{c[5]}s{c[6]}p{c[7]}d{c[8]}g{c[9]}" for c in CASES]
 
