@@ -121,7 +121,8 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
     const int64_t tail_parts = !tail ? 0 : whole ? 1 : std::min<int64_t>(threads, ceil_div(rows, kGemmMR));
     const int64_t tasks = items * static_cast<int64_t>(parts.size() + tail_parts);
     // Stride-2 im2col packs from rows split by column parity: contiguous loads instead of gathers.
-    const bool parity_split = algorithm_ == ConvAlgorithm::gemm_im2col && p.stride_w == 2;
+    // Not for 1 x 1 kernels: they read a quarter of the input, the split would copy all of it.
+    const bool parity_split = algorithm_ == ConvAlgorithm::gemm_im2col && p.stride_w == 2 && p.kernel_w > 1;
     const float* input = parity_split ? split_columns_by_parity(x, n * p.in_channels * h, w) : x;
 
     parallel_for(tasks, threads, [&](int64_t t) {

@@ -1,9 +1,11 @@
-// im2col panel packing with AVX2: each panel row is assembled from two masked loads per run. A
-// run's lane mask (its columns whose input column lies inside the image) and where its window
-// starts depend only on the kernel column kx, so they are built once per panel; runs whose input
-// row is in the padding are skipped. Runs read contiguous floats: stride 1, or stride 2 on rows
-// split by column parity. Anything else, panels of more than kMaxRuns runs (output rows under 4
-// pixels) and kernels wider than kMaxKernelW go to the scalar version.
+// im2col panel packing with AVX2: each panel row is assembled from masked loads, two per run
+// (four when the run reads every other float). A run's lane masks (its columns whose input column
+// lies inside the image) and where its window starts depend only on the kernel column kx, so they
+// are built once per panel; runs whose input row is in the padding are skipped. Runs read
+// contiguous floats with stride 1, or with stride 2 on rows split by column parity; stride 2 on
+// plain rows (1x1 kernels, where splitting would copy four times what the conv reads) loads twice
+// the floats and keeps the even ones. Other strides, panels of more than kMaxRuns runs (output rows
+// under 4 pixels) and kernels wider than kMaxKernelW go to the scalar version.
 #include "conv/im2col_panel.h"
 
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
@@ -18,30 +20,39 @@ namespace {
 constexpr int kMaxRuns = 6;
 constexpr int kMaxKernelW = 11;
 
-// Where one run reads for one kernel column: panel column c comes from the stored row at
-// offset + c, where mask (columns 0-7, 8-15) is set.
+// Where one run reads for one kernel column, kStep floats apart: panel column c comes from float
+// kStep * c of the window starting at `offset` in the stored row, where mask (8 floats per
+// vector) is set.
+template <int kStep>
 struct RunWindow {
     int64_t offset;
-    __m256i mask[2];
+    __m256i mask[2 * kStep];
 };
 
-void pack_contiguous_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
+// 64-bit chunks (a, b, c, d) -> (a, c, b, d): undoes the lane split of _mm256_shuffle_ps.
+inline __m256 interleave_lanes(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+template <int kStep>
+void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const Conv2dParams& p = *panel.params;
     const int64_t h = panel.h, w = panel.w, plane = h * w, taps = p.kernel_h * p.kernel_w;
     const int runs = panel.run_count;
-    RunWindow windows[kMaxKernelW][kMaxRuns];
+    RunWindow<kStep> windows[kMaxKernelW][kMaxRuns];
     for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
         for (int r = 0; r < runs; ++r) {
             const Im2colRun& run = panel.runs[r];
             const int64_t x0 = run.ix + kx * p.dilation_w;  // input column of the run's first column
-            alignas(32) int32_t keep[kGemmNR] = {};
+            alignas(32) int32_t keep[kStep * kGemmNR] = {};
             for (int t = 0; t < run.count; ++t) {
                 const int64_t x = x0 + t * p.stride_w;
-                if (x >= 0 && x < w) keep[run.first + t] = -1;
+                if (x >= 0 && x < w) keep[kStep * (run.first + t)] = -1;
             }
-            RunWindow& window = windows[kx][r];
-            window.offset = stored_column(panel, x0) - run.first;
-            for (int v = 0; v < 2; ++v) window.mask[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(keep + 8 * v));
+            RunWindow<kStep>& window = windows[kx][r];
+            window.offset = stored_column(panel, x0) - kStep * static_cast<int64_t>(run.first);
+            for (int v = 0; v < 2 * kStep; ++v)
+                window.mask[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(keep + 8 * v));
         }
     }
     // K runs over (ci, ky, kx), kx fastest: the rows of one (ci, ky) share each run's input row.
@@ -56,17 +67,23 @@ void pack_contiguous_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, floa
         }
         float* dst = out + k * kGemmNR;
         for (int64_t t = 0; t < row_taps; ++t, dst += kGemmNR) {
-            __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+            __m256 v[2 * kStep];
+            for (int i = 0; i < 2 * kStep; ++i) v[i] = _mm256_setzero_ps();
             for (int r = 0; r < runs; ++r) {
                 if (!rows[r]) continue;
-                const RunWindow& window = windows[kx + t][r];
+                const RunWindow<kStep>& window = windows[kx + t][r];
                 // The window may start before the row (or the plane): masked-off lanes are never read.
                 const float* src = rows[r] + window.offset;
-                lo = _mm256_or_ps(lo, _mm256_maskload_ps(src, window.mask[0]));
-                hi = _mm256_or_ps(hi, _mm256_maskload_ps(src + 8, window.mask[1]));
+                for (int i = 0; i < 2 * kStep; ++i)
+                    v[i] = _mm256_or_ps(v[i], _mm256_maskload_ps(src + 8 * i, window.mask[i]));
             }
-            _mm256_storeu_ps(dst, lo);
-            _mm256_storeu_ps(dst + 8, hi);
+            if constexpr (kStep == 1) {
+                _mm256_storeu_ps(dst, v[0]);
+                _mm256_storeu_ps(dst + 8, v[1]);
+            } else {  // even floats of each vector pair: 0, 2, 8, 10 | 4, 6, 12, 14, then back in order
+                _mm256_storeu_ps(dst, interleave_lanes(_mm256_shuffle_ps(v[0], v[1], _MM_SHUFFLE(2, 0, 2, 0))));
+                _mm256_storeu_ps(dst + 8, interleave_lanes(_mm256_shuffle_ps(v[2], v[3], _MM_SHUFFLE(2, 0, 2, 0))));
+            }
         }
         k += row_taps;
         kx += row_taps;
@@ -84,9 +101,14 @@ void pack_contiguous_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, floa
 
 void pack_im2col_panel_avx2_fma(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const Conv2dParams& p = *panel.params;
-    const bool contiguous = panel.parity_split ? p.stride_w == 2 : p.stride_w == 1;
-    if (contiguous && panel.run_count <= kMaxRuns && p.kernel_w <= kMaxKernelW)
-        pack_contiguous_runs(panel, k0, kc, out);
+    // Floats between a run's consecutive columns as stored.
+    const int64_t step = panel.parity_split ? p.stride_w / 2 : p.stride_w;
+    if (panel.run_count > kMaxRuns || p.kernel_w > kMaxKernelW || (panel.parity_split && p.stride_w != 2))
+        pack_im2col_panel_scalar(panel, k0, kc, out);
+    else if (step == 1)
+        pack_runs<1>(panel, k0, kc, out);
+    else if (step == 2)
+        pack_runs<2>(panel, k0, kc, out);
     else
         pack_im2col_panel_scalar(panel, k0, kc, out);
 }
