@@ -66,10 +66,9 @@ FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std:
     return y;
 }
 
-using ConvCall = KernelCall<const float*, const float*>;  // (x, residual or null)
-
-ConvCall conv_call(const Conv2d& conv, const FloatArray& x, const std::optional<FloatArray>& residual, bool relu,
-                   const py::object& out, const py::object& activation_obj) {
+// The checked forward call; run(x, residual or null).
+auto conv_call(const Conv2d& conv, const FloatArray& x, const std::optional<FloatArray>& residual, bool relu,
+               const py::object& out, const py::object& activation_obj) {
     std::optional<Activation> activation;
     if (!activation_obj.is_none()) {
         const auto [kind, alpha, beta] = activation_obj.cast<std::tuple<std::string, double, double>>();
@@ -78,9 +77,10 @@ ConvCall conv_call(const Conv2d& conv, const FloatArray& x, const std::optional<
     FloatArray y = prepare_output(conv.params(), x, residual, out);
     float* y_data = y.mutable_data();
     const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
-    return {y, [&conv, n, h, w, y_data, relu, activation](const float* x_data, const float* residual_data) {
-                conv.forward(x_data, n, h, w, y_data, residual_data, relu, activation ? &*activation : nullptr);
-            }};
+    return KernelCall{y, [&conv, n, h, w, y_data, relu, activation](const float* x_data, const float* residual_data) {
+                          conv.forward(x_data, n, h, w, y_data, residual_data, relu,
+                                       activation ? &*activation : nullptr);
+                      }};
 }
 
 }  // namespace
@@ -113,7 +113,7 @@ void register_conv(py::module_& m) {
                const py::object& out, const py::object& activation_obj) {
                 const FloatArray x = require_float32(x_obj, "conv2d input", 4, kInputLayout);
                 const std::optional<FloatArray> residual = optional_float32(residual_obj, "conv2d residual", 4, kInputLayout);
-                const ConvCall call = conv_call(conv, x, residual, relu, out, activation_obj);
+                const auto call = conv_call(conv, x, residual, relu, out, activation_obj);
                 py::gil_scoped_release release;
                 call.run(x.data(), data_or_null(residual));
                 return call.y;
@@ -127,7 +127,7 @@ void register_conv(py::module_& m) {
                 const StepInput x = steps.input(x_obj, "conv2d input", 4, kInputLayout);
                 std::optional<StepInput> residual;
                 if (!residual_obj.is_none()) residual = steps.input(residual_obj, "conv2d residual", 4, kInputLayout);
-                const ConvCall call = conv_call(self.cast<const Conv2d&>(), x.array,
+                const auto call = conv_call(self.cast<const Conv2d&>(), x.array,
                                                 residual ? std::optional<FloatArray>(residual->array) : std::nullopt,
                                                 relu, out, activation_obj);
                 steps.add(py::make_tuple(self, call.y),

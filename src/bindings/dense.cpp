@@ -34,11 +34,11 @@ FloatArray linear_output(const FloatArray& x, int64_t out_features, int64_t in_f
     return y;
 }
 
-KernelCall<const float*> linear_call(const Linear& linear, const FloatArray& x, bool relu, const py::object& out) {
+auto linear_call(const Linear& linear, const FloatArray& x, bool relu, const py::object& out) {
     FloatArray y = linear_output(x, linear.out_features(), linear.in_features(), out);
     float* y_data = y.mutable_data();
     const int64_t n = x.shape(0);
-    return {y, [&linear, n, y_data, relu](const float* x_data) { linear.forward(x_data, n, y_data, relu); }};
+    return KernelCall{y, [&linear, n, y_data, relu](const float* x_data) { linear.forward(x_data, n, y_data, relu); }};
 }
 
 }  // namespace
@@ -60,10 +60,7 @@ void register_dense(py::module_& m) {
             "forward",
             [](const Linear& linear, const py::object& x_obj, bool relu, const py::object& out) {
                 const FloatArray x = require_float32(x_obj, "linear input", 2, "N x in_features");
-                const KernelCall<const float*> call = linear_call(linear, x, relu, out);
-                py::gil_scoped_release release;
-                call.run(x.data());
-                return call.y;
+                return run_now(x, linear_call(linear, x, relu, out));
             },
             py::arg("x"), py::arg("relu") = false, py::kw_only(), py::arg("out") = py::none())
         .def(

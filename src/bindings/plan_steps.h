@@ -20,12 +20,24 @@ namespace cnnengine::bindings {
 
 // A checked kernel call: its output, and the kernel run given the inputs' data pointers (read
 // only when it runs, so that a bound call can take a graph input's). A binding builds one per
-// call: forward runs it at once, bind hands it to PlanSteps.
-template <class... InputData>
+// call: forward runs it at once (no std::function on that path), bind hands it to PlanSteps.
+template <class Run>
 struct KernelCall {
     FloatArray y;
-    std::function<void(InputData...)> run;
+    Run run;
 };
+template <class Run>
+KernelCall(FloatArray, Run) -> KernelCall<Run>;
+
+// Runs a one-input call on x now, without the GIL; returns its output.
+template <class Run>
+FloatArray run_now(const FloatArray& x, const KernelCall<Run>& call) {
+    {
+        py::gil_scoped_release release;
+        call.run(x.data());
+    }
+    return call.y;
+}
 
 // An input of a bound call: the array its binding checks (for a graph input, a stand-in of the
 // declared shape) and the cell its data pointer is read from when the call runs.
@@ -45,7 +57,8 @@ public:
     // Appends a call; `owner` (the kernel object, the output array) lives as long as the steps.
     void add(py::object owner, std::function<void()> call);
     // Appends a one-input kernel call reading `x`; the output array lives as long as the steps.
-    void add(py::object owner, const KernelCall<const float*>& call, const StepInput& x) {
+    template <class Run>
+    void add(py::object owner, const KernelCall<Run>& call, const StepInput& x) {
         add(py::make_tuple(std::move(owner), call.y), [run = call.run, cell = x.cell] { run(*cell); });
     }
     // Checks each graph input (a C-contiguous float32 array of its declared shape), then runs

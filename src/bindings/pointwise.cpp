@@ -23,24 +23,21 @@ namespace {
 
 using ActivationKernel = void (*)(const Activation&, const float*, float*, int64_t);
 
-KernelCall<const float*> activation_call(ActivationKernel kernel, const FloatArray& x, const std::string& kind,
-                                         double alpha, double beta, const py::object& out_obj) {
+auto activation_call(ActivationKernel kernel, const FloatArray& x, const std::string& kind, double alpha, double beta,
+                     const py::object& out_obj) {
     const Activation act = make_activation(kind, alpha, beta);
     FloatArray y = output_array(out_obj, shape_of(x), "activation out");
     require_same_or_disjoint(y, x, "activation input");
     float* out = y.mutable_data();
     const int64_t count = x.size();
-    return {y, [kernel, act, out, count](const float* in) { kernel(act, in, out, count); }};
+    return KernelCall{y, [kernel, act, out, count](const float* in) { kernel(act, in, out, count); }};
 }
 
 template <ActivationKernel kernel>
 FloatArray run_activation(const py::object& x_obj, const std::string& kind, double alpha, double beta,
                           const py::object& out_obj) {
     const FloatArray x = require_float32(x_obj, "activation input", -1, "any shape");
-    const KernelCall<const float*> call = activation_call(kernel, x, kind, alpha, beta, out_obj);
-    py::gil_scoped_release release;
-    call.run(x.data());
-    return call.y;
+    return run_now(x, activation_call(kernel, x, kind, alpha, beta, out_obj));
 }
 
 using BinaryKernel = void (*)(BinaryOp, const BroadcastShapes&, const float*, const float*, float*);

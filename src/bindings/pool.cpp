@@ -55,34 +55,24 @@ Pool2dParams window_params(const std::string& op, const py::object& kernel_size,
 
 // The call of kernel(x, y) for N x C x out_h x out_w outputs, into out= (or a new array).
 template <class Kernel>
-KernelCall<const float*> planes_call(const std::string& op, const FloatArray& x, const Pool2dShape& s,
-                                     const py::object& out_obj, Kernel kernel) {
+auto planes_call(const std::string& op, const FloatArray& x, const Pool2dShape& s, const py::object& out_obj,
+                 Kernel kernel) {
     FloatArray y = output_array(out_obj, {x.shape(0), x.shape(1), s.out_h, s.out_w}, op + " out");
     require_disjoint(y, x, op + " input");
     float* out = y.mutable_data();
-    return {y, [kernel, out](const float* in) { kernel(in, out); }};
+    return KernelCall{y, [kernel, out](const float* in) { kernel(in, out); }};
 }
 
-KernelCall<const float*> pool_call(const char* op, const FloatArray& x, const Pool2dParams& p, PoolKernel kernel,
-                                   const py::object& out) {
+auto pool_call(const char* op, const FloatArray& x, const Pool2dParams& p, PoolKernel kernel, const py::object& out) {
     const Pool2dShape s = pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), p);
     return planes_call(op, x, s, out, [kernel, s, p](const float* in, float* y) { kernel(in, y, s, p); });
 }
 
-KernelCall<const float*> adaptive_pool_call(const char* op, const FloatArray& x, const py::object& output_size,
-                                            AdaptiveKernel kernel, const py::object& out) {
+auto adaptive_pool_call(const char* op, const FloatArray& x, const py::object& output_size, AdaptiveKernel kernel,
+                        const py::object& out) {
     const auto [out_h, out_w] = output_size_pair(output_size, std::string(op) + ": output_size", x.shape(2), x.shape(3));
     const Pool2dShape s = adaptive_pool2d_shape(op, x.shape(0) * x.shape(1), x.shape(2), x.shape(3), out_h, out_w);
     return planes_call(op, x, s, out, [kernel, s](const float* in, float* y) { kernel(in, y, s); });
-}
-
-// Runs a call made from x now, without the GIL; returns its output.
-FloatArray run_now(const FloatArray& x, const KernelCall<const float*>& call) {
-    {
-        py::gil_scoped_release release;
-        call.run(x.data());
-    }
-    return call.y;
 }
 
 Pool2dParams max_pool_params(const char* op, const py::object& kernel_size, const py::object& stride,

@@ -56,12 +56,12 @@ FloatArray checked_input(const py::object& x_obj, int64_t channels) {
 }
 
 // The gate applied to x (x's channels checked), into out= (or a new array); out may be x.
-KernelCall<const float*> se_call(const SqueezeExcitation& se, const FloatArray& x, const py::object& out) {
+auto se_call(const SqueezeExcitation& se, const FloatArray& x, const py::object& out) {
     FloatArray y = output_array(out, {x.shape(0), x.shape(1), x.shape(2), x.shape(3)}, "squeeze_excitation out");
     require_same_or_disjoint(y, x, kInputWhat);
     float* y_data = y.mutable_data();
     const int64_t n = x.shape(0), pixels = x.shape(2) * x.shape(3);
-    return {y, [&se, n, pixels, y_data](const float* x_data) { se.forward(x_data, n, pixels, y_data); }};
+    return KernelCall{y, [&se, n, pixels, y_data](const float* x_data) { se.forward(x_data, n, pixels, y_data); }};
 }
 
 }  // namespace
@@ -84,10 +84,7 @@ void register_squeeze_excitation(py::module_& m) {
             "forward",
             [](const SqueezeExcitation& se, const py::object& x_obj, const py::object& out) {
                 const FloatArray x = checked_input(x_obj, se.channels());
-                const KernelCall<const float*> call = se_call(se, x, out);
-                py::gil_scoped_release release;
-                call.run(x.data());
-                return call.y;
+                return run_now(x, se_call(se, x, out));
             },
             py::arg("x"), py::kw_only(), py::arg("out") = py::none())
         .def(

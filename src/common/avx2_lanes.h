@@ -14,4 +14,10 @@ inline __m256i first_lanes(int64_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::clamp<int64_t>(n, 0, 8))), lane);
 }
 
+// 64-bit chunks (a, b, c, d) -> (a, c, b, d): puts back in order what _mm256_shuffle_ps took from
+// two vectors lane by lane (even floats of a pair of 8-float vectors, for stride-2 reads).
+inline __m256 interleave_lanes(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
 }  // namespace cnnengine

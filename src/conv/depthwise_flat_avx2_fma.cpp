@@ -105,8 +105,8 @@ void deinterleave_row_avx2_fma(const float* in, int64_t half, float* even, float
         // Per 128-bit lane: (lo0 lo2 hi0 hi2) and (lo1 lo3 hi1 hi3); then put the 64-bit halves in order.
         const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
         const __m256 d = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
-        _mm256_storeu_ps(even + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), _MM_SHUFFLE(3, 1, 2, 0))));
-        _mm256_storeu_ps(odd + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(d), _MM_SHUFFLE(3, 1, 2, 0))));
+        _mm256_storeu_ps(even + j, interleave_lanes(e));
+        _mm256_storeu_ps(odd + j, interleave_lanes(d));
     }
     for (; j < half; ++j) {
         even[j] = in[2 * j];

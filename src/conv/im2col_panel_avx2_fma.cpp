@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+#include "common/avx2_lanes.h"
+
 namespace cnnengine {
 
 namespace {
@@ -28,11 +30,6 @@ struct RunWindow {
     int64_t offset;
     __m256i mask[2 * kStep];
 };
-
-// 64-bit chunks (a, b, c, d) -> (a, c, b, d): undoes the lane split of _mm256_shuffle_ps.
-inline __m256 interleave_lanes(__m256 v) {
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
-}
 
 template <int kStep>
 void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
@@ -86,14 +83,8 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
             }
         }
         k += row_taps;
-        kx += row_taps;
-        if (kx == p.kernel_w) {
-            kx = 0;
-            if (++ky == p.kernel_h) {
-                ky = 0;
-                ++ci;
-            }
-        }
+        kx += row_taps - 1;
+        advance_tap(p, ci, ky, kx);
     }
 }
 
