@@ -44,12 +44,22 @@ def input_shape(model, batch: int, size: Optional[Sequence[int]] = None) -> Tupl
     return (batch,) + tuple(canonical)
 
 
+def random_input(model, batch: int, size: Optional[Sequence[int]] = None, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(input_shape(model, batch, size), dtype=np.float32)
+
+
 def bench(model, batch: int, runs: int, warmup: int, size: Optional[Sequence[int]] = None, seed: int = 0) -> dict:
     """{"shape", "samples" (seconds), "median_ms", "p90_ms", "min_ms", "images_per_s"} of model.predict."""
-    shape = input_shape(model, batch, size)
-    x = np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
+    x = random_input(model, batch, size, seed)
+    shape = x.shape
     samples = time_calls(lambda: model.predict(x), runs, warmup)
     median = float(np.median(samples))
     return {"shape": shape, "samples": samples, "median_ms": median * 1e3,
             "p90_ms": float(np.percentile(samples, 90)) * 1e3, "min_ms": min(samples) * 1e3,
             "images_per_s": batch / median}
+
+
+def layer_profile(model, batch: int, runs: int, warmup: int, size: Optional[Sequence[int]] = None,
+                  seed: int = 0) -> List[dict]:
+    """Model.profile on the input that bench() times."""
+    return model.profile(random_input(model, batch, size, seed), runs, warmup)

@@ -7,7 +7,7 @@
     cnnengine batch-predict MODEL 'images/**/*.jpg' --out preds.parquet [--top 5] [--embeddings] [--raw]
               [--ray-address auto|ADDRESS | --local] [--batch-size N] [--workers N] [--threads N]
     cnnengine serve MODEL [--host 127.0.0.1] [--port 8000] [--workers 1] ...   (pip install .[serve])
-    cnnengine bench MODEL [--batch 1 8] [--threads 1 2] [--runs 20] [--warmup 3] [--size H W]
+    cnnengine bench MODEL [--batch 1 8] [--threads 1 2] [--runs 20] [--warmup 3] [--size H W] [--layers]
     cnnengine train / finetune --model MODEL --data DATA --output OUT.npz   (cnnengine.training.commands)
 
 Problems the user can fix (a missing or unreadable file, a bad model, an unknown architecture)
@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--warmup", type=_positive, default=3, metavar="N", help="untimed calls first (default 3)")
     bench.add_argument("--size", type=_positive, nargs=2, metavar=("H", "W"),
                        help="input height and width, for models that accept any size (default: the stored one)")
+    bench.add_argument("--layers", action="store_true",
+                       help="also time every layer as run (after fusion) and print where the time goes")
     bench.set_defaults(run=_bench)
     from cnnengine.training.commands import add_training_commands
 
@@ -219,7 +221,7 @@ def _batch_predict(args) -> int:
 
 
 def _bench(args) -> int:
-    from cnnengine.bench import bench, input_shape
+    from cnnengine.bench import bench, input_shape, layer_profile
     from cnnengine.model import load
     from cnnengine.runtime import get_num_threads
 
@@ -234,7 +236,19 @@ def _bench(args) -> int:
             shape = " x ".join(map(str, result["shape"]))
             print(f"{shape:<22} {threads:>7} {result['median_ms']:>10.3f} {result['p90_ms']:>10.3f} "
                   f"{result['min_ms']:>10.3f} {result['images_per_s']:>10.1f}")
+            if args.layers:
+                _print_layer_profile(layer_profile(model, batch, args.runs, args.warmup, args.size))
     return 0
+
+
+def _print_layer_profile(rows) -> None:
+    """The per-layer medians under a bench row, indented, with each layer's share of their sum."""
+    name_width = max(len("layer"), *(len(row["name"]) for row in rows))
+    op_width = max(len("op"), *(len(row["op"]) for row in rows))
+    print(f"    {'layer':<{name_width}}  {'op':<{op_width}}  {'algorithm':<16} {'median ms':>10} {'share':>7}")
+    for row in rows:
+        print(f"    {row['name']:<{name_width}}  {row['op']:<{op_width}}  {row['algorithm']:<16} "
+              f"{row['median_ms']:>10.3f} {row['share']:>7.1%}")
 
 
 def _canonical(graph) -> str:

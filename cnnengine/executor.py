@@ -8,6 +8,7 @@ shapes it ran, so that a repeated call only patches in the new input arrays and 
 kernels. Arenas above KEEP_ARENA_BYTES are allocated per call instead and freed after it.
 """
 import threading
+import time
 from collections import Counter
 from math import prod
 from typing import Dict, List, Optional, Tuple
@@ -83,10 +84,15 @@ class BoundRun:
             kernel.bind(steps, [numbers[names[i]] if i in names else a for i, a in enumerate(arguments)], out)
         return steps
 
-    def run(self, inputs: Dict[str, np.ndarray]) -> List[np.ndarray]:
+    def run(self, inputs: Dict[str, np.ndarray], seconds: Optional[List[float]] = None) -> List[np.ndarray]:
+        """The plan's outputs for `inputs`; with a `seconds` list, appends what each kernel call took."""
         tensors = dict(inputs)
         if self.steps is not None:
-            self.steps.run([inputs[name] for name in self.input_names])
+            graph_inputs = [inputs[name] for name in self.input_names]
+            if seconds is None:
+                self.steps.run(graph_inputs)
+            else:
+                seconds += self.steps.run_timed(graph_inputs)
             return self._copied_outputs(tensors)
         for node, layer, shape in self.dynamic_views:
             tensors[node.name] = layer.view_of(node, tensors[node.inputs[0]], shape)
@@ -94,7 +100,12 @@ class BoundRun:
             arguments[position] = tensors[name]
         try:
             for kernel, arguments, out in self.calls:
-                kernel(arguments, out)
+                if seconds is None:
+                    kernel(arguments, out)
+                else:
+                    start = time.perf_counter()
+                    kernel(arguments, out)
+                    seconds.append(time.perf_counter() - start)
             return self._copied_outputs(tensors)
         finally:
             for arguments, position, _ in self.patches:
@@ -137,6 +148,10 @@ class Plan:
         self._lock = threading.Lock()
         self._bound = threading.local()  # .run: this thread's last BoundRun
 
+    def kernel_nodes(self) -> List:
+        """The nodes that run a kernel (views excluded), in the order they run."""
+        return [node for node, _, kernel in self.steps if kernel is not None]
+
     def shapes_and_memory(self, input_shapes: Dict[str, Tuple[int, ...]]):
         key = tuple(sorted(input_shapes.items()))
         with self._lock:
@@ -151,7 +166,9 @@ class Plan:
             self._memory[key] = (shapes, memory)
         return shapes, memory
 
-    def run(self, inputs: Dict[str, np.ndarray]) -> List[np.ndarray]:
+    def run(self, inputs: Dict[str, np.ndarray], seconds: Optional[List[float]] = None) -> List[np.ndarray]:
+        """Outputs for `inputs`; with a `seconds` list, appends what each kernel call took, in the
+        order of kernel_nodes()."""
         bound = getattr(self._bound, "run", None)
         key = tuple(sorted((name, array.shape) for name, array in inputs.items()))
         if bound is None or bound.key != key:
@@ -159,4 +176,4 @@ class Plan:
             bound = BoundRun(self, list(inputs), shapes, memory)
             # One arena per thread: concurrent calls on one model never share scratch memory.
             self._bound.run = bound if memory.arena_floats * 4 <= KEEP_ARENA_BYTES else None
-        return bound.run(inputs)
+        return bound.run(inputs, seconds)

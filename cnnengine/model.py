@@ -113,6 +113,30 @@ class Model:
             outputs = plan.run({self.graph.inputs[0].name: batch})
         return outputs[0] if len(outputs) == 1 else tuple(outputs)
 
+    def profile(self, x, runs: int = 20, warmup: int = 3) -> List[dict]:
+        """Where predict(x) spends its time, per layer as run (after fusion): the median over `runs`
+        timed predicts (after `warmup` untimed ones) of each kernel call, timed inside the loop that
+        predict runs, with the model's threads. Rows in run order: name, op, algorithm, median_ms,
+        share (of the sum of the medians). Inference only: call eval() first in training mode."""
+        if self.training:
+            raise RuntimeError("profile() times inference; call eval() first")
+        if runs < 1 or warmup < 0:
+            raise ValueError(f"profile needs runs >= 1 and warmup >= 0, got runs={runs}, warmup={warmup}")
+        inputs = {self.graph.inputs[0].name: self._as_batch(x)}
+        samples = []
+        with calling_thread_num_threads(self._num_threads):
+            for run in range(warmup + runs):
+                seconds = []
+                self._plan.run(inputs, seconds)
+                if run >= warmup:
+                    samples.append(seconds)
+        medians = np.median(np.array(samples), axis=0) * 1e3
+        rows = {row["name"]: row for row in self.layers()}
+        total = float(medians.sum())
+        return [{"name": node.name, "op": rows[node.name]["op"], "algorithm": rows[node.name]["algorithm"],
+                 "median_ms": float(ms), "share": float(ms) / total if total > 0 else 0.0}
+                for node, ms in zip(self._plan.kernel_nodes(), medians)]
+
     def classify(self, image, top: int = 5):
         """[(label, probability), ...] for one image (or one-sample array), best first."""
         logits = self.predict(image)

@@ -64,8 +64,15 @@ public:
     // Checks each graph input (a C-contiguous float32 array of its declared shape), then runs
     // every call in order without the GIL.
     void run(const std::vector<py::object>& graph_inputs);
+    // run(), returning the seconds each call took (Model.profile: per-layer times of the very
+    // loop predict runs, threads and all, which timing from Python would disturb).
+    std::vector<double> run_timed(const std::vector<py::object>& graph_inputs);
 
 private:
+    // Checks the graph inputs and points their cells at them; the arrays returned (copies that
+    // require_float32 made) must outlive the run.
+    std::vector<FloatArray> set_graph_inputs(const std::vector<py::object>& graph_inputs);
+
     std::deque<const float*> cells_;  // stable addresses: calls hold pointers to them
     std::vector<FloatArray> stand_ins_;
     std::vector<const float**> graph_input_cells_;

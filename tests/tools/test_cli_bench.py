@@ -80,3 +80,16 @@ def test_usage_errors_exit_2():
         with pytest.raises(SystemExit) as exit_info:
             main(["bench", "model.npz", *argv])
         assert exit_info.value.code == 2
+
+
+def test_layers_flag_prints_every_layer_under_each_row(lenet_file, capsys):
+    assert main(["bench", str(lenet_file), "--batch", "1", "2", "--threads", "1", "--runs", "2", "--layers"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = [row["name"] for row in zoo.lenet5().layers() if row["op"] != "flatten"]
+    tables = [i for i, line in enumerate(lines) if line.split()[:2] == ["layer", "op"]]
+    assert len(tables) == 2  # one per batch size, under its row
+    for start in tables:
+        assert lines[start - 1].startswith(("1 x 1 x 28 x 28", "2 x 1 x 28 x 28"))
+        rows = [line.split() for line in lines[start + 1:start + 1 + len(expected)]]
+        assert [row[0] for row in rows] == expected
+        assert sum(float(row[-1].rstrip("%")) for row in rows) == pytest.approx(100, abs=0.5)
