@@ -1,6 +1,7 @@
 #include "gemm/sgemm_driver.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/threading.h"
 #include "gemm/pack_a_panel.h"
@@ -119,14 +120,36 @@ void sgemm_range(const GemmA& a, const GemmB& b, const GemmOutput& out, const Ge
 std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool packs_b) {
     const int64_t row_panels = ceil_div(rows, kGemmMR);
     const int64_t col_panels = ceil_div(cols, kGemmNR);
-    // Pick the grid (row_parts x col_parts = parts) with the least work on the busiest part:
-    // its micro-tiles, plus its B panels when it packs them.
+    // Part (i, j) of a row_parts x col_parts grid: row panels [row_panels * i / row_parts, ...),
+    // columns from column panel col_panels * j / col_parts on, the last part's ending at `cols`.
+    auto rows_of = [&](int64_t i, int64_t row_parts) {
+        const int64_t m0 = row_panels * i / row_parts * kGemmMR;
+        return std::pair{m0, std::min(rows, row_panels * (i + 1) / row_parts * kGemmMR)};
+    };
+    auto cols_of = [&](int64_t j, int64_t col_parts) {
+        const int64_t n0 = col_panels * j / col_parts * kGemmNR;
+        return std::pair{n0, std::min(cols, col_panels * (j + 1) / col_parts * kGemmNR)};
+    };
+    // Pick the grid (row_parts x col_parts = parts) with the least work on the busiest part: its
+    // row panels (plus, when it packs B, the cost of packing a panel) times its columns. Columns,
+    // not column panels: on 7 x 7 maps (49 columns) two column parts are 32 and 17 columns wide,
+    // and counted as two panels each they looked as good as splitting the rows.
     const int64_t pack_cost = packs_b ? kPackedPanelTileCost : 0;
     int64_t best_row_parts = 1, best_cost = -1;
     for (int64_t row_parts = 1; row_parts <= parts; ++row_parts) {
         if (parts % row_parts != 0) continue;
         const int64_t col_parts = parts / row_parts;
-        const int64_t cost = (ceil_div(row_panels, row_parts) + pack_cost) * ceil_div(col_panels, col_parts);
+        if (row_parts > row_panels || col_parts > col_panels) continue;
+        int64_t most_rows = 0, most_cols = 0;
+        for (int64_t i = 0; i < row_parts; ++i) {
+            const auto [m0, m1] = rows_of(i, row_parts);
+            most_rows = std::max(most_rows, ceil_div(m1 - m0, kGemmMR));
+        }
+        for (int64_t j = 0; j < col_parts; ++j) {
+            const auto [n0, n1] = cols_of(j, col_parts);
+            most_cols = std::max(most_cols, n1 - n0);
+        }
+        const int64_t cost = (most_rows + pack_cost) * most_cols;
         if (best_cost < 0 || cost < best_cost) {
             best_cost = cost;
             best_row_parts = row_parts;
@@ -136,11 +159,9 @@ std::vector<GemmRange> split_gemm(int64_t rows, int64_t cols, int parts, bool pa
     const int64_t col_parts = std::min<int64_t>(parts / best_row_parts, col_panels);
     std::vector<GemmRange> ranges;
     for (int64_t i = 0; i < row_parts; ++i) {
-        const int64_t m0 = row_panels * i / row_parts * kGemmMR;
-        const int64_t m1 = std::min(rows, row_panels * (i + 1) / row_parts * kGemmMR);
+        const auto [m0, m1] = rows_of(i, row_parts);
         for (int64_t j = 0; j < col_parts; ++j) {
-            const int64_t n0 = col_panels * j / col_parts * kGemmNR;
-            const int64_t n1 = std::min(cols, col_panels * (j + 1) / col_parts * kGemmNR);
+            const auto [n0, n1] = cols_of(j, col_parts);
             if (m0 < m1 && n0 < n1) ranges.push_back({m0, m1, n0, n1});
         }
     }
