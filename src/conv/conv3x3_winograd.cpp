@@ -145,15 +145,18 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     const int64_t tiles_h = ceil_div(out_h, m), tiles_w = ceil_div(out_w, m), tiles = tiles_h * tiles_w;
 
     // Tile blocks (over all images): as large as the L2 budget allows for V and M, in whole 16-tile
-    // panels, split evenly. U is read once per block, so when it is far larger than the caches
-    // (deep layers) blocks grow until U's traffic per tile is about V's and M's, in L3.
+    // panels; the last block takes what is left. U is read once per block, so when it is far
+    // larger than the caches (deep layers) blocks grow until U's traffic per tile is about V's
+    // and M's, in L3.
     const int64_t total_tiles = n * tiles;
     const int64_t l2_block = kBlockBytes / (4 * alpha2 * (cin + cout));
     const bool big_weights = 4 * alpha2 * cin * cout > kBigWeightBytes;
     const int64_t wanted = big_weights ? std::max(l2_block, cin * cout / (2 * (cin + cout))) : l2_block;
     const int64_t max_block = std::clamp<int64_t>(wanted / kGemmNR * kGemmNR, kGemmNR, kMaxBlockTiles);
     const int64_t blocks = ceil_div(total_tiles, max_block);
-    const int64_t block_tiles = ceil_div(total_tiles, blocks);
+    // Whole panels: split evenly, 49 tiles (a 28 x 28 map with 4 x 4 tiles) made four blocks of
+    // 13 and 10, each multiplied as a full 16-column panel.
+    const int64_t block_tiles = ceil_div(ceil_div(total_tiles, blocks), kGemmNR) * kGemmNR;
 
     const double macs = static_cast<double>(total_tiles) * alpha2 * cout * cin;
     const int threads = threads_for(macs, blocks * ceil_div(cout, kGemmMR));
