@@ -80,6 +80,12 @@ float* task_scratch(int64_t floats) {
     return scratch.reserve(static_cast<size_t>(floats));
 }
 
+// The calling thread's buffer for the V of all blocks, when tasks share them (see forward).
+float* shared_v_scratch(int64_t floats) {
+    thread_local AlignedBuffer scratch;
+    return scratch.reserve(static_cast<size_t>(floats));
+}
+
 // The calling thread's buffer for the zero-padded input of one forward call.
 float* padded_input_scratch(int64_t floats) {
     thread_local AlignedBuffer scratch;
@@ -160,7 +166,7 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
 
     const double macs = static_cast<double>(total_tiles) * alpha2 * cout * cin;
     const int threads = threads_for(macs, blocks * ceil_div(cout, kGemmMR));
-    // Few blocks (small maps): also split the output channels, redoing the cheap input transform.
+    // Few blocks (small maps): also split the output channels; the parts share each block's V.
     const int64_t max_parts = std::max<int64_t>(1, cout / kMinRowsPerPart);
     const int64_t parts = threads == 1 ? 1 : std::clamp<int64_t>(ceil_div(2 * threads, blocks), 1, max_parts);
     const int64_t rows_per_part = ceil_div(ceil_div(cout, parts), kGemmMR) * kGemmMR;
@@ -181,15 +187,9 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     pad_planes(x, n * cin, h, w, p.pad_top, p.pad_left, padded_h, padded_w, padded,
                threads_for(static_cast<double>(n) * cin * padded_plane, n * cin));
 
-    parallel_for(blocks * parts, threads, [&](int64_t task) {
-        const int64_t part = task % parts, block = task / parts;
-        const int64_t row_begin = part * rows_per_part, row_end = std::min(cout, row_begin + rows_per_part);
-        if (row_begin >= row_end) return;
-        const int64_t first = block * block_tiles, count = std::min(block_tiles, total_tiles - first);
-
-        float* v = task_scratch(alpha2 * (v_xi_stride + m_xi_stride));
-        float* products = v + alpha2 * v_xi_stride;
-
+    // The input transform of tiles [first, first + count) into V laid out for a block starting at
+    // tile `block_first` (count 8 or less when it starts inside a panel).
+    auto transform_input = [&](int64_t block_first, int64_t first, int64_t count, float* v) {
         WinogradInputJob in;
         in.input = padded;
         in.channels = cin;
@@ -200,9 +200,36 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         in.tiles_w = tiles_w;
         in.first = first;
         in.count = count;
-        in.v = v;
+        const int64_t offset = first - block_first;
+        in.v = v + offset / kGemmNR * cin * kGemmNR + offset % kGemmNR;
         in.xi_stride = v_xi_stride;
         kernels.input(in);
+    };
+    // With several output-channel parts per block, every part needs the block's whole V: it is
+    // transformed once, 8 tiles per task, before the parts run (each part redoing it took 3/4 of
+    // the input transforms of ResNet-18's 14x14 and 7x7 layers at 2 threads).
+    const int64_t block_v_floats = alpha2 * v_xi_stride;
+    float* shared_v = parts > 1 ? shared_v_scratch(blocks * block_v_floats) : nullptr;
+    if (shared_v) {
+        const int64_t groups = ceil_div(block_tiles, kWinogradLanes);
+        parallel_for(blocks * groups, threads, [&](int64_t task) {
+            const int64_t block = task / groups, first = block * block_tiles + task % groups * kWinogradLanes;
+            const int64_t end = std::min({first + kWinogradLanes, (block + 1) * block_tiles, total_tiles});
+            if (first < end)
+                transform_input(block * block_tiles, first, end - first, shared_v + block * block_v_floats);
+        });
+    }
+
+    parallel_for(blocks * parts, threads, [&](int64_t task) {
+        const int64_t part = task % parts, block = task / parts;
+        const int64_t row_begin = part * rows_per_part, row_end = std::min(cout, row_begin + rows_per_part);
+        if (row_begin >= row_end) return;
+        const int64_t first = block * block_tiles, count = std::min(block_tiles, total_tiles - first);
+
+        float* scratch = task_scratch((shared_v ? 0 : block_v_floats) + alpha2 * m_xi_stride);
+        float* v = shared_v ? shared_v + block * block_v_floats : scratch;
+        float* products = shared_v ? scratch : scratch + block_v_floats;
+        if (!shared_v) transform_input(first, first, count, v);
 
         // Each A panel of U is used for all of the block's columns while it is in L1; a partial
         // last column panel goes through a PanelMultiplier (the narrow kernel for a few columns).

@@ -6,7 +6,8 @@
 // tiles, one task transforms the input (V, straight into packed-B panels), runs the alpha^2 GEMMs on
 // the SGEMM micro-kernel and transforms back (Y = AT M A) with the fused epilogue (bias, residual,
 // ReLU), so V and M stay in the thread's L2. Tasks are spread over images, tile blocks and, when
-// those are too few for the threads, output-channel ranges. Reference: conv3x3_winograd_ref.h.
+// those are too few for the threads, output-channel ranges, which share their block's V
+// (transformed first, 8 tiles per task). Reference: conv3x3_winograd_ref.h.
 #pragma once
 
 #include "common/aligned_buffer.h"

@@ -22,7 +22,7 @@ namespace {
 
 typedef float Vec8 __attribute__((vector_size(32)));
 typedef int Vec8i __attribute__((vector_size(32)));
-constexpr int kLanes = 8;
+constexpr int kLanes = kWinogradLanes;
 constexpr int kPanelTiles = 16;  // NR of the GEMM micro-kernel
 
 #if defined(__clang__)

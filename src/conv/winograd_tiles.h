@@ -50,6 +50,11 @@ struct WinogradTileKernels {
 
 constexpr int64_t kWinogradInputMargin = 64;
 
+// Tiles an input transform handles at once: a job writes whole groups of this many lanes from
+// its v on, so jobs of one block may share its V when each starts a group (lanes past a job's
+// count hold garbage no output reads).
+constexpr int64_t kWinogradLanes = 8;
+
 // Kernels of the active ISA for output tiles of m x m, m in {2, 4, 6}.
 WinogradTileKernels winograd_tile_kernels(int tile);
 

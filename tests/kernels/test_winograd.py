@@ -26,6 +26,9 @@ SHAPES = [
     (1, 5, 12, 10, 6, (0, 1, 2, 1)),
     (2, 24, 14, 14, 30, 2),
     (1, 32, 17, 6, 64, 1),
+    # transformed weights above 4 MB: one block of several panels for all images, its V shared by
+    # the output-channel parts and transformed 8 tiles per task (the last group partial for F(4,3))
+    (3, 272, 7, 7, 272, 1),
 ]
 
 
