@@ -74,20 +74,15 @@ void transform_weights(const Conv2dParams& p, const WeightReader& reader, float*
     });
 }
 
-// Per-thread scratch for a task's V and M; it only grows.
-float* task_scratch(int64_t floats) {
-    thread_local AlignedBuffer scratch;
-    return scratch.reserve(static_cast<size_t>(floats));
-}
+// Per-thread scratch buffers that only grow, one per use.
+enum class Scratch {
+    task,           // a task's V and M
+    shared_v,       // the calling thread's: V of all blocks, when parts share them (see forward)
+    padded_input,   // the calling thread's: the zero-padded input of one forward call
+};
 
-// The calling thread's buffer for the V of all blocks, when tasks share them (see forward).
-float* shared_v_scratch(int64_t floats) {
-    thread_local AlignedBuffer scratch;
-    return scratch.reserve(static_cast<size_t>(floats));
-}
-
-// The calling thread's buffer for the zero-padded input of one forward call.
-float* padded_input_scratch(int64_t floats) {
+template <Scratch kUse>
+float* thread_scratch(int64_t floats) {
     thread_local AlignedBuffer scratch;
     return scratch.reserve(static_cast<size_t>(floats));
 }
@@ -183,7 +178,8 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
 
     // Whole tiles only: the padded planes also cover the partial tiles' missing rows and columns.
     const int64_t padded_h = tiles_h * m + 2, padded_w = tiles_w * m + 2, padded_plane = padded_h * padded_w;
-    float* padded = padded_input_scratch(n * cin * padded_plane + 2 * kWinogradInputMargin) + kWinogradInputMargin;
+    float* padded =
+        thread_scratch<Scratch::padded_input>(n * cin * padded_plane + 2 * kWinogradInputMargin) + kWinogradInputMargin;
     pad_planes(x, n * cin, h, w, p.pad_top, p.pad_left, padded_h, padded_w, padded,
                threads_for(static_cast<double>(n) * cin * padded_plane, n * cin));
 
@@ -209,7 +205,7 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
     // transformed once, 8 tiles per task, before the parts run (each part redoing it took 3/4 of
     // the input transforms of ResNet-18's 14x14 and 7x7 layers at 2 threads).
     const int64_t block_v_floats = alpha2 * v_xi_stride;
-    float* shared_v = parts > 1 ? shared_v_scratch(blocks * block_v_floats) : nullptr;
+    float* shared_v = parts > 1 ? thread_scratch<Scratch::shared_v>(blocks * block_v_floats) : nullptr;
     if (shared_v) {
         const int64_t groups = ceil_div(block_tiles, kWinogradLanes);
         parallel_for(blocks * groups, threads, [&](int64_t task) {
@@ -226,7 +222,7 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
         if (row_begin >= row_end) return;
         const int64_t first = block * block_tiles, count = std::min(block_tiles, total_tiles - first);
 
-        float* scratch = task_scratch((shared_v ? 0 : block_v_floats) + alpha2 * m_xi_stride);
+        float* scratch = thread_scratch<Scratch::task>((shared_v ? 0 : block_v_floats) + alpha2 * m_xi_stride);
         float* v = shared_v ? shared_v + block * block_v_floats : scratch;
         float* products = shared_v ? scratch : scratch + block_v_floats;
         if (!shared_v) transform_input(first, first, count, v);
