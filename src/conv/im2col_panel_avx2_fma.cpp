@@ -38,6 +38,12 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const int64_t h = panel.h, w = panel.w, plane = h * w, taps = p.kernel_h * p.kernel_w;
     const int runs = panel.run_count;
     RunWindow<kStep> windows[kMaxKernelW][kMaxRuns];
+    // Per run, the floats its windows span around the row's start, over all kernel columns.
+    int64_t span_begin[kMaxRuns], span_end[kMaxRuns];
+    for (int r = 0; r < runs; ++r) {
+        span_begin[r] = INT64_MAX;
+        span_end[r] = INT64_MIN;
+    }
     for (int64_t kx = 0; kx < p.kernel_w; ++kx) {
         for (int r = 0; r < runs; ++r) {
             const Im2colRun& run = panel.runs[r];
@@ -49,22 +55,31 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
             }
             RunWindow<kStep>& window = windows[kx][r];
             window.offset = stored_column(panel, x0) - kStep * static_cast<int64_t>(run.first);
+            span_begin[r] = std::min(span_begin[r], window.offset);
+            span_end[r] = std::max(span_end[r], window.offset + 8 * 2 * kStep);
             for (int v = 0; v < 2 * kStep; ++v)
                 window.mask[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(keep + 8 * v));
         }
     }
     // K runs over (ci, ky, kx), kx fastest: the rows of one (ci, ky) share each run's input row.
     int64_t ci = k0 / taps, ky = (k0 % taps) / p.kernel_w, kx = k0 % p.kernel_w;
-    // The planes these rows read: a window wholly inside them is read with plain loads.
+    // The planes these rows read. A run whose windows lie wholly inside them is read with plain
+    // loads and a mask: on Zen3 the masked loads stalled (packing took 33% of a 64-channel 56x56
+    // conv's samples at 1 thread, 19% with plain loads). Windows that start before the row may
+    // start before the planes (or, at the end, run past them): there masked-off lanes must not
+    // be read.
     const auto planes_begin = reinterpret_cast<uintptr_t>(panel.image + ci * plane);
     const auto planes_end = reinterpret_cast<uintptr_t>(panel.image + ((k0 + kc - 1) / taps + 1) * plane);
     for (int64_t k = 0; k < kc;) {
         const int64_t row_taps = std::min(p.kernel_w - kx, kc - k);
         const float* src_plane = panel.image + ci * plane;
         const float* rows[kMaxRuns];  // each run's input row, or null in the padding
+        bool plain[kMaxRuns];
         for (int r = 0; r < runs; ++r) {
             const int64_t iy = panel.runs[r].iy + ky * p.dilation_h;
             rows[r] = iy >= 0 && iy < h ? src_plane + iy * w : nullptr;
+            plain[r] = rows[r] && reinterpret_cast<uintptr_t>(rows[r] + span_begin[r]) >= planes_begin &&
+                       reinterpret_cast<uintptr_t>(rows[r] + span_end[r]) <= planes_end;
         }
         float* dst = out + k * kGemmNR;
         for (int64_t t = 0; t < row_taps; ++t, dst += kGemmNR) {
@@ -73,13 +88,8 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
             for (int r = 0; r < runs; ++r) {
                 if (!rows[r]) continue;
                 const RunWindow<kStep>& window = windows[kx + t][r];
-                // The window may start before the row, or before the planes: there masked-off lanes
-                // must not be read. Elsewhere plain loads and a mask: on Zen3 the masked loads
-                // stalled (packing took 33% of a 64-channel 56x56 conv's samples at 1 thread, 16%
-                // with plain loads).
                 const float* src = rows[r] + window.offset;
-                const auto begin = reinterpret_cast<uintptr_t>(src);
-                if (begin >= planes_begin && begin + 32 * 2 * kStep <= planes_end) {
+                if (plain[r]) {
                     for (int i = 0; i < 2 * kStep; ++i)
                         v[i] = _mm256_or_ps(v[i], _mm256_and_ps(_mm256_loadu_ps(src + 8 * i),
                                                                 _mm256_castsi256_ps(window.mask[i])));
