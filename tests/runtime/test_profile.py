@@ -3,7 +3,7 @@ one-call C++ loop (bound plans) and from the Python loop (plans with an unbindab
 import numpy as np
 import pytest
 
-from cnnengine import GraphBuilder
+from cnnengine import GraphBuilder, InputError
 
 
 def kernel_layer_names(model):
@@ -64,5 +64,5 @@ def test_profile_refuses_training_mode_and_bad_counts(small_resnet, rng):
 
 
 def test_profile_checks_its_input_like_predict(small_resnet):
-    with pytest.raises(Exception, match="float32"):
+    with pytest.raises(InputError, match="float32"):
         small_resnet.profile(np.zeros((1, 3, 32, 32), dtype=np.float64))
