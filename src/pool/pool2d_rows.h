@@ -2,15 +2,18 @@
 // For each output row, a vertical pass combines the window's input rows into one padded row
 // buffer (contiguous, vectorises), then a horizontal pass combines kernel_w taps per output
 // column (stride 1 and 2 are compile-time so the strided loads vectorise too). Padding columns
-// hold the operation's identity (-inf for max, 0 for sum). Reference: pool2d_ref.cpp.
+// hold the operation's identity (-inf for max, 0 for sum). Max pooling runs both passes with AVX2
+// where the CPU has it (max_pool_rows.h). Reference: pool2d_ref.cpp.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "common/threading.h"
+#include "pool/max_pool_rows.h"
 #include "pool/pool2d.h"
 
 namespace cnnengine::pool_detail {
@@ -69,7 +72,13 @@ template <class Op, class Finish>
 void pool_planes(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p, int64_t first,
                  int64_t end, Finish&& finish) {
     const int64_t padded_w = p.pad_left + s.in_w + p.pad_right;
-    std::vector<float> buffer(static_cast<size_t>(padded_w), Op::identity());
+    // Rows under two vectors stay with the portable loops: LeNet's 10-wide rows ran slower in the
+    // AVX2 ones (masked tails and calls through pointers).
+    const bool wide = s.in_w >= 16;
+    const MaxPoolRowKernels fast =
+        std::is_same_v<Op, MaxOp> && wide ? active_max_pool_row_kernels() : MaxPoolRowKernels{};
+    const bool fast_columns = fast.combine_columns && p.dilation_w == 1 && (p.stride_w == 1 || p.stride_w == 2);
+    std::vector<float> buffer(static_cast<size_t>(padded_w + kMaxPoolRowSlack), Op::identity());
     std::vector<const float*> rows(static_cast<size_t>(p.kernel_h));
     float* padded = buffer.data();
     // Output columns whose window ends inside the padded row: all but, in ceil_mode, the last.
@@ -84,8 +93,13 @@ void pool_planes(const float* x, float* y, const Pool2dShape& s, const Pool2dPar
                 const int64_t ih = oh * p.stride_h - p.pad_top + kh * p.dilation_h;
                 if (ih >= 0 && ih < s.in_h) rows[n++] = in + ih * s.in_w;
             }
-            combine_rows<Op>(rows.data(), n, s.in_w, padded + p.pad_left);
-            if (p.stride_w == 1)
+            if (fast.combine_rows && n > 0)
+                fast.combine_rows(rows.data(), n, s.in_w, padded + p.pad_left);
+            else
+                combine_rows<Op>(rows.data(), n, s.in_w, padded + p.pad_left);
+            if (fast_columns)
+                fast.combine_columns(padded, out, full_w, p.kernel_w, p.stride_w);
+            else if (p.stride_w == 1)
                 combine_columns<Op, 1>(padded, out, full_w, p.kernel_w, p.dilation_w, 1);
             else if (p.stride_w == 2)
                 combine_columns<Op, 2>(padded, out, full_w, p.kernel_w, p.dilation_w, 2);

@@ -113,11 +113,15 @@ def test_adaptive_avg_pool2d(torch, rng, shape, output_size):
     check_against_twin_and_torch(torch, "adaptive_avg_pool2d", x, AVG_TOL, output_size=output_size)
 
 
-@pytest.mark.parametrize("params", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2)])
-def test_max_pool2d_propagates_nan_like_torch(torch, rng, params):
-    x = random_input(rng, (1, 3, 9, 9))
+@pytest.mark.parametrize(
+    "params", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]
+)
+@pytest.mark.parametrize("size", [9, 37])  # 37: the AVX2 passes, NaNs in whole vectors and in the tails
+def test_max_pool2d_propagates_nan_like_torch(torch, rng, params, size):
+    x = random_input(rng, (1, 3, size, size))
     x[0, 0, 4, 4] = np.nan
     x[0, 2, 0, 1] = np.nan
+    x[0, 1, size - 1, size - 2] = np.nan
     expected = torch.nn.functional.max_pool2d(torch.from_numpy(x), **params).numpy()
     for name in ("max_pool2d", "max_pool2d_ref"):
         got = getattr(_C, name)(x, **params)
