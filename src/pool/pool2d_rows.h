@@ -72,11 +72,7 @@ template <class Op, class Finish>
 void pool_planes(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p, int64_t first,
                  int64_t end, Finish&& finish) {
     const int64_t padded_w = p.pad_left + s.in_w + p.pad_right;
-    // Rows under two vectors stay with the portable loops: LeNet's 10-wide rows ran slower in the
-    // AVX2 ones (masked tails and calls through pointers).
-    const bool wide = s.in_w >= 16;
-    const MaxPoolRowKernels fast =
-        std::is_same_v<Op, MaxOp> && wide ? active_max_pool_row_kernels() : MaxPoolRowKernels{};
+    const MaxPoolRowKernels fast = std::is_same_v<Op, MaxOp> ? active_max_pool_row_kernels() : MaxPoolRowKernels{};
     const bool fast_columns = fast.combine_columns && p.dilation_w == 1 && (p.stride_w == 1 || p.stride_w == 2);
     std::vector<float> buffer(static_cast<size_t>(padded_w + kMaxPoolRowSlack), Op::identity());
     std::vector<const float*> rows(static_cast<size_t>(p.kernel_h));
