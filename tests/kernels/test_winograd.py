@@ -83,11 +83,15 @@ def test_fused_epilogue(rng, algorithm):
 
 
 @pytest.mark.parametrize("algorithm", list(TILES))
-def test_result_does_not_depend_on_thread_count(rng, algorithm):
+@pytest.mark.parametrize("shape", [(1, 32, 30, 96), (3, 272, 7, 272)], ids=lambda s: "x".join(map(str, s)))
+def test_result_does_not_depend_on_thread_count(rng, algorithm, shape):
     # Large enough to be split over tile blocks and output-channel ranges; each output is computed
-    # by the same operations in every split, so the results are bitwise equal.
-    x = rng.standard_normal((1, 32, 30, 30), dtype=np.float32)
-    weight = rng.standard_normal((96, 32, 3, 3), dtype=np.float32)
+    # by the same operations in every split, so the results are bitwise equal. The 272-channel
+    # layer has over 4 MB of transformed weights and few tiles: at 2 threads its output-channel
+    # parts share each block's V, transformed beforehand 8 tiles per task.
+    n, cin, hw, cout = shape
+    x = rng.standard_normal((n, cin, hw, hw), dtype=np.float32)
+    weight = rng.standard_normal((cout, cin, 3, 3), dtype=np.float32)
     conv = _C.Conv2d(weight, None, padding=1, algorithm=algorithm)
     previous = _C.get_num_threads()
     try:
