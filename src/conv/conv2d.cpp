@@ -116,7 +116,10 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
     const bool whole = small && (items >= 4 * threads || items % threads == 0);
     // 1x1 on 7 x 7 or 14 x 14 maps: the few pixels past the last whole tile are matrix-vector
     // products (pointwise_tail.h), split by rows into one more task per thread.
-    const int64_t tail = algorithm_ == ConvAlgorithm::gemm_1x1 ? pointwise_tail_columns(pixels) : 0;
+    // Not when the GEMM streams its weights (gemm_streams_a): its narrow kernel takes them while
+    // each weight panel is in cache, where the tail would read all of them again.
+    const bool streams_a = gemm_streams_a(packed_groups_.front(), pixels);
+    const int64_t tail = algorithm_ == ConvAlgorithm::gemm_1x1 && !streams_a ? pointwise_tail_columns(pixels) : 0;
     const std::vector<GemmRange> parts = split_gemm(rows, pixels - tail, whole ? 1 : threads, true);
     const int64_t tail_parts = !tail ? 0 : whole ? 1 : std::min<int64_t>(threads, ceil_div(rows, kGemmMR));
     const int64_t tasks = items * static_cast<int64_t>(parts.size() + tail_parts);

@@ -4,7 +4,8 @@
 
 namespace cnnengine {
 
-PanelMultiplier::PanelMultiplier(int64_t kc, const float* b_panel, int nr) : kc_(kc), b_panel_(b_panel), nr_(nr) {
+PanelMultiplier::PanelMultiplier(int64_t kc, const float* b_panel, int nr, APanelSource source)
+    : kc_(kc), b_panel_(b_panel), nr_(nr) {
     if (nr <= kGemmNarrowMaxNR) {
         thread_local AlignedBuffer scratch;
         float* e = scratch.reserve(static_cast<size_t>(nr * narrow_panel_stride(kc)));
@@ -12,7 +13,7 @@ PanelMultiplier::PanelMultiplier(int64_t kc, const float* b_panel, int nr) : kc_
         expanded_ = e;
         narrow_ = active_sgemm_narrow_ukernel();
     } else {
-        full_ = active_sgemm_ukernel();
+        full_ = active_sgemm_ukernel(source);
     }
 }
 

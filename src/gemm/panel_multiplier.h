@@ -13,7 +13,8 @@ namespace cnnengine {
 
 class PanelMultiplier {
 public:
-    PanelMultiplier(int64_t kc, const float* b_panel, int nr);
+    // `source`: where the A panels come from (sgemm_ukernel.h); the narrow kernel ignores it.
+    PanelMultiplier(int64_t kc, const float* b_panel, int nr, APanelSource source = APanelSource::cache);
 
     // C[mr x nr] (+)= a_panel (kc x MR) * the panel, then the epilogue (sgemm_ukernel.h).
     void multiply(const float* a_panel, float* c, int64_t ldc, int mr, const TileEpilogue& ep) const {

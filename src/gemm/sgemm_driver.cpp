@@ -98,7 +98,48 @@ void range_packing_blocks(const GemmA& a, const GemmB& b, const GemmOutput& out,
     }
 }
 
+// Big pre-packed A against few columns (1 x 1 convs on 7 x 7 maps at batch 1: ResNet-50's layer4
+// has 4 MiB of weights and 49 pixels): every weight serves at most four column panels, so the
+// product waits on DRAM. B's columns are packed once at full depth (they stay in L2); each A row
+// panel then runs over its whole depth, contiguous, against every column panel: the first
+// streams it from memory (the stream-A kernel prefetches 4 KiB ahead), the others find it in
+// L2, and C is written once. The K-blocked loops read each panel in pieces too short for that
+// prefetch, and left the last pixel to pointwise_tail, which read the weights a second time.
+void range_streaming_a(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
+    const int64_t depth = a.depth(), cols = range.n_end - range.n_begin;
+    const float* b_block = nullptr;
+    if (b.packer) {
+        float* packed = b_block_scratch();
+        b.packer->pack(0, depth, range.n_begin, cols, packed);
+        b_block = packed;
+    }
+    // One multiplier per column panel, made once: a narrow last panel is expanded only once.
+    std::vector<PanelMultiplier> panels;
+    for (int64_t jr = 0; jr < cols; jr += kGemmNR) {
+        const float* b_panel = b.packer ? b_block + jr * depth : b.packed->panel((range.n_begin + jr) / kGemmNR, 0);
+        panels.emplace_back(depth, b_panel, static_cast<int>(std::min<int64_t>(kGemmNR, cols - jr)),
+                            jr == 0 ? APanelSource::memory : APanelSource::cache);
+    }
+    TileEpilogue ep = block_epilogue(out, 0, depth, depth);
+    for (int64_t row = range.m_begin; row < range.m_end; row += kGemmMR) {
+        const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, range.m_end - row));
+        const float* a_panel = a.packed()->panel(row / kGemmMR, 0);
+        ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
+        for (size_t j = 0; j < panels.size(); ++j) {
+            const int64_t col = range.n_begin + static_cast<int64_t>(j) * kGemmNR;
+            ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
+            ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
+            panels[j].multiply(a_panel, out.c + row * out.ldc + col, out.ldc, mr, ep);
+        }
+    }
+}
+
 }  // namespace
+
+bool gemm_streams_a(const GemmA& a, int64_t cols) {
+    return a.packed() && a.packed()->bytes() >= kStreamAMinBytes && cols <= kStreamAMaxCols &&
+           a.depth() * ceil_div(cols, kGemmNR) * kGemmNR <= kGemmMaxKC * kGemmNC;
+}
 
 GemmA::Panels GemmA::panels(int64_t m_begin, int64_t m_end, int64_t k0, int64_t kc) const {
     if (packed_) return {packed_->panel(m_begin / kGemmMR, k0), depth_ * kGemmMR};
@@ -111,7 +152,9 @@ GemmA::Panels GemmA::panels(int64_t m_begin, int64_t m_end, int64_t k0, int64_t 
 }
 
 void sgemm_range(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
-    if (b.packer && range.m_end - range.m_begin <= kGemmPanelPackMaxRows)
+    if (gemm_streams_a(a, range.n_end - range.n_begin))
+        range_streaming_a(a, b, out, range);
+    else if (b.packer && range.m_end - range.m_begin <= kGemmPanelPackMaxRows)
         range_packing_panels(a, *b.packer, out, range);
     else
         range_packing_blocks(a, b, out, range);

@@ -54,6 +54,8 @@ public:
 
     int64_t rows() const { return rows_; }
     int64_t depth() const { return depth_; }
+    // The pre-packed matrix, or null for a row-major one.
+    const PackedA* packed() const { return packed_; }
 
     // The MR-row panels of rows [m_begin, m_end) (m_begin a multiple of MR) at depths
     // [k0, k0 + kc): the first panel, and the distance between panels.
@@ -92,6 +94,13 @@ struct GemmOutput {
 struct GemmRange {
     int64_t m_begin, m_end, n_begin, n_end;
 };
+
+// Pre-packed weights of at least this size, multiplied by at most kStreamAMaxCols columns, are
+// read from DRAM once per call: sgemm_range then runs each row panel over its whole depth.
+constexpr int64_t kStreamAMinBytes = 2 * 1024 * 1024;
+constexpr int64_t kStreamAMaxCols = 4 * kGemmNR;
+// True when sgemm_range takes that path for A against `cols` columns.
+bool gemm_streams_a(const GemmA& a, int64_t cols);
 
 // Computes one rectangle of C on the calling thread.
 void sgemm_range(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range);

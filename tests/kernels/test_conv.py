@@ -51,6 +51,10 @@ CASES = [
     # 7x7 / 14x14 cases above too) and, deeper, through packed panels
     (2, 256, 4, 8, 9, 1, 1, 0, 1, 1, "gemm_1x1"),
     (1, 300, 4, 8, 10, 1, 1, 0, 1, 1, "gemm_1x1"),
+    # weights of 2 MiB and more on 7x7 maps (ResNet-50's layer4): the GEMM streams them once per
+    # call, the last pixel included (sgemm_driver.h: gemm_streams_a); 3x3 through im2col too
+    (1, 1024, 7, 7, 520, 1, 1, 0, 1, 1, "gemm_1x1"),
+    (2, 256, 7, 7, 250, 3, 1, 1, 1, 1, "gemm_im2col"),
     # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
     (2, 3, 13, 12, 7, 3, 2, (0, 1, 1, 0), 1, 1, "direct_wide"),
@@ -131,7 +135,7 @@ def test_im2col_panels_across_rows_and_padding(rng, case):
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * float(np.abs(ref).max()))
 
 
-@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, -2)])
+@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, 28, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, 28, -2)])
 def test_fused_residual_and_relu(rng, torch, case):
     x, weight, bias, params, _ = make_case(rng, case)
     conv = _C.Conv2d(weight, bias, **params)

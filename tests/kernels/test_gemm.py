@@ -69,6 +69,27 @@ def test_packed_matrix_is_reused(rng):
         np.testing.assert_allclose(packed.matmul(b), _C.sgemm_ref(a, b), rtol=0, atol=tolerance(a, 129) * 10)
 
 
+# Pre-packed weights of 2 MiB and more against at most 64 columns run each row panel over its whole
+# depth (sgemm_driver.h, kStreamAMinBytes): N of 1 (narrow kernel alone), 17 (a 1-column narrow
+# panel after a full one), 49 (ResNet's 7x7 maps) and 64; 65 columns take the K-blocked loops on
+# one thread and split into two streamed ranges on two.
+@pytest.mark.parametrize("n", [1, 17, 49, 64, 65])
+def test_packed_weights_streamed_against_few_columns(rng, n):
+    m, k = 601, 900  # 2.1 MB packed, a 1-row tail panel
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
+    row_bias = rng.standard_normal(m, dtype=np.float32)
+    residual = rng.standard_normal((m, n), dtype=np.float32)
+    packed = _C.PackedMatrix(a)
+    assert packed.nbytes >= 2 * 1024 * 1024
+    kwargs = dict(row_bias=row_bias, residual=residual, relu=True)
+    ref = _C.sgemm_ref(a, b, **kwargs)
+    for threads in (1, 2):
+        _C.set_num_threads(threads)
+        np.testing.assert_allclose(packed.matmul(b, **kwargs), ref, rtol=0, atol=tolerance(ref, k))
+    assert (ref == 0).any()
+
+
 def test_non_contiguous_inputs_are_copied(rng):
     a = rng.standard_normal((20, 30), dtype=np.float32)
     b = rng.standard_normal((40, 20), dtype=np.float32)
