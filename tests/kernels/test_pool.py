@@ -25,6 +25,9 @@ MAX_CASES = [
     ((1, 7, 13, 13), dict(kernel_size=3, stride=2, ceil_mode=True)),  # GoogLeNet
     ((1, 7, 14, 14), dict(kernel_size=2, stride=2, ceil_mode=True)),  # GoogLeNet
     ((1, 7, 28, 28), dict(kernel_size=3, stride=1, padding=1)),  # GoogLeNet inception branch
+    # the same on 14 x 14 and 7 x 7 (rows ending in an overlapping vector; rows under 8 floats)
+    ((1, 7, 14, 14), dict(kernel_size=3, stride=1, padding=1, ceil_mode=True)),
+    ((2, 5, 7, 7), dict(kernel_size=3, stride=1, padding=1, ceil_mode=True)),
     ((1, 64, 112, 112), dict(kernel_size=3, stride=2, padding=1)),  # ResNet (threaded)
     ((2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1)),  # ResNet, batch 2
     ((1, 1, 1, 1), dict(kernel_size=1)),
