@@ -159,7 +159,7 @@ class Plan:
         if cached is not None:
             return cached
         shapes = self.graph.infer_shapes(input_shapes, self.nodes)
-        memory = plan_memory([(n, layer) for n, layer, _ in self.steps], shapes, list(input_shapes), self.outputs)
+        memory = plan_memory(self.steps, shapes, list(input_shapes), self.outputs)
         with self._lock:
             if len(self._memory) >= MAX_CACHED_SHAPES:
                 self._memory.pop(next(iter(self._memory)))

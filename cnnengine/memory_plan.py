@@ -1,6 +1,6 @@
 """Static memory plan for one set of input shapes: every intermediate tensor gets a slice of one
-arena, buffers whose lifetimes do not overlap share memory, element-wise ops write in place into
-an input that dies with them, and views (flatten) alias their input.
+arena, buffers whose lifetimes do not overlap share memory, element-wise ops (and a conv into its
+residual) write in place into an input that dies with them, and views (flatten) alias their input.
 
 Graph outputs get buffers of their own that live to the end of the run (the executor copies them
 out for the caller); graph inputs are the caller's arrays and are never written.
@@ -29,9 +29,9 @@ class MemoryPlan:
 
 
 def plan_memory(steps, shapes, input_names, output_names) -> MemoryPlan:
-    """steps: [(node, layer)] in execution order; shapes: tensor -> full shape."""
+    """steps: [(node, layer, kernel)] in execution order; shapes: tensor -> full shape."""
     last_use = {name: -1 for name in shapes}
-    for index, (node, _) in enumerate(steps):
+    for index, (node, _, _) in enumerate(steps):
         for tensor in node.inputs:
             last_use[tensor] = index
     end = len(steps)
@@ -46,13 +46,13 @@ def plan_memory(steps, shapes, input_names, output_names) -> MemoryPlan:
         return buffer is not None and not buffers[buffer].is_output and \
             max(last_use[t] for t in aliases[buffer]) == index
 
-    for index, (node, layer) in enumerate(steps):
+    for index, (node, layer, kernel) in enumerate(steps):
         chosen = None
         if layer.view:
             chosen = buffer_of[node.inputs[0]]
-        elif layer.in_place and node.name not in output_names:
-            for tensor in node.inputs:
-                candidate = buffer_of[tensor]
+        elif node.name not in output_names:
+            for input_index in layer.in_place_inputs(node, kernel):
+                candidate = buffer_of[node.inputs[input_index]]
                 if buffer_dies_here(candidate, index) and buffers[candidate].size == prod(shapes[node.name]):
                     chosen = candidate
                     break

@@ -30,6 +30,11 @@ class Layer:
     in_place: bool = False
     view: bool = False  # the output is a view of input 0 (no kernel call): see view_of
 
+    def in_place_inputs(self, node, kernel) -> Tuple[int, ...]:
+        """Indices of the inputs whose buffer the output may take over when they die with this node
+        (`kernel`: what prepare returned); every input of an element-wise op."""
+        return tuple(range(len(node.inputs))) if self.in_place else ()
+
     def check_attrs(self, node) -> None:
         """Raises GraphError when an attribute is missing or of the wrong type."""
 

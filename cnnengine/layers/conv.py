@@ -78,6 +78,12 @@ class Conv2d(Layer):
         n, c, h, w = output_shape
         return n * c * h * w * cin_per_group * kh * kw
 
+    def in_place_inputs(self, node, kernel):
+        """The residual, when the kernel forms the sum in place (Conv2d.residual_in_place): a
+        ResNet shortcut that dies here is overwritten by the block's output, which saves writing a
+        second buffer as large (its cache lines are read anyway)."""
+        return (1,) if node.attrs.get("residual") and getattr(kernel, "residual_in_place", False) else ()
+
     def prepare(self, node, params):
         algorithm = node.attrs.get("algorithm", "default")
         try:
@@ -97,6 +103,7 @@ class Conv2d(Layer):
             kernel = bindable(lambda inputs, out: conv.forward(inputs[0], relu=relu, out=out, activation=act),
                               lambda steps, inputs, out: conv.bind(steps, inputs[0], None, relu, out, act))
         kernel.algorithm = conv.algorithm
+        kernel.residual_in_place = conv.residual_in_place
         return kernel
 
 

@@ -52,8 +52,8 @@ std::optional<FloatArray> checked_bias(const py::object& bias_obj, const Conv2dP
 }
 
 // Checks x against the layer and the residual's shape; returns out, checked, or a new output when
-// out is None. out must not overlap x (read while y is written) nor the residual (the GEMM sums K
-// blocks into y and adds the residual after the last one).
+// out is None. out must not overlap x (read while y is written); it may be the residual's own
+// buffer (a ResNet shortcut that dies here: Conv2d::forward), but not part of it.
 FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std::optional<FloatArray>& residual,
                           const py::object& out) {
     const int64_t n = x.shape(0), h = x.shape(2), w = x.shape(3);
@@ -62,7 +62,7 @@ FloatArray prepare_output(const Conv2dParams& p, const FloatArray& x, const std:
     if (residual) require_shape(*residual, shape, "conv2d residual");
     FloatArray y = output_array(out, shape, "conv2d out");
     require_disjoint(y, x, "conv2d input");
-    require_disjoint(y, residual, "conv2d residual");
+    if (residual) require_same_or_disjoint(y, *residual, "conv2d residual");
     return y;
 }
 
@@ -91,7 +91,7 @@ void register_conv(py::module_& m) {
                        "gemm_im2col or depthwise_direct by shape; also 'gemm', 'winograd_f23', 'winograd_f43', "
                        "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None, activation=None) computes "
                        "relu?(conv(x) + bias + residual) on NCHW float32, into out when given (a C-contiguous "
-                       "float32 array of the output shape, not overlapping x or residual), then the activation "
+                       "float32 array of the output shape, not overlapping x; it may be residual itself), then the activation "
                        "(kind, alpha, beta) of cnnengine._C.activation when given (clamp-shaped kinds fused into the "
                        "kernels' stores).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
@@ -107,6 +107,9 @@ void register_conv(py::module_& m) {
              py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
              py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("algorithm") = "default")
         .def_property_readonly("algorithm", [](const Conv2d& c) { return conv_algorithm_name(c.algorithm()); })
+        .def_property_readonly("residual_in_place", &Conv2d::residual_in_place,
+                               "True when forward(x, residual=r, out=r) forms the sum in place (False: it reads "
+                               "a copy of r)")
         .def(
             "forward",
             [](const Conv2d& conv, const py::object& x_obj, const py::object& residual_obj, bool relu,

@@ -1,6 +1,7 @@
 #include "conv/conv2d.h"
 
 #include <stdexcept>
+#include <vector>
 
 #include "common/threading.h"
 #include "conv/column_parity_split.h"
@@ -84,6 +85,14 @@ void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, 
                      const Activation* activation) const {
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     const bool winograd = winograd_tile(algorithm_) != 0;
+    // The direct kernels may write an output row before reading the residual it overlaps: when
+    // y is the residual they read a copy (the planner does not put them in place, see
+    // residual_in_place).
+    std::vector<float> residual_copy;
+    if (residual == y && !residual_in_place()) {
+        residual_copy.assign(residual, residual + n * params_.out_channels * params_.output_h(h) * params_.output_w(w));
+        residual = residual_copy.data();
+    }
     const Activation* fused = activation && is_clamp_shaped(activation->kind) && !winograd ? activation : nullptr;
     if (algorithm_ == ConvAlgorithm::depthwise_direct)
         depthwise_conv2d(params_, x, n, h, w, weight_.data(), bias, residual, relu, fused, y);
@@ -97,6 +106,10 @@ void Conv2d::forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, 
         const int64_t count = n * params_.out_channels * params_.output_h(h) * params_.output_w(w);
         cnnengine::activation(*activation, y, y, count);  // on the output while it is in cache
     }
+}
+
+bool Conv2d::residual_in_place() const {
+    return algorithm_ != ConvAlgorithm::depthwise_direct && algorithm_ != ConvAlgorithm::direct_wide;
 }
 
 void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
@@ -143,6 +156,14 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
         out.ldr = pixels;
         out.relu = relu;
         out.activation = activation;
+        // The blocked SGEMM writes partial sums over K blocks into C; when C is the residual it
+        // accumulates onto it instead (C = residual + W X, then bias and ReLU). pointwise_tail and
+        // pointwise_strided read each residual element right before writing it: they may alias.
+        GemmOutput blocked = out;
+        if (residual == y) {
+            blocked.residual = nullptr;
+            blocked.accumulate = true;
+        }
         if (part >= static_cast<int64_t>(parts.size())) {
             const int64_t panels = ceil_div(rows, kGemmMR), i = part - static_cast<int64_t>(parts.size());
             pointwise_tail(packed_groups_[g], image, pixels, pixels - tail, tail, out,
@@ -154,10 +175,10 @@ void Conv2d::forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float
             pointwise_strided(packed_groups_[g], image, pixels, out, range);
         } else if (algorithm_ == ConvAlgorithm::gemm_1x1) {
             MatrixBPacker packer(image, h * w);
-            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
+            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, blocked, range);
         } else {
             Im2colBPacker packer(p, image, h, w, parity_split);
-            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, out, range);
+            sgemm_range(packed_groups_[g], GemmB{&packer, nullptr, pixels}, blocked, range);
         }
     });
 }

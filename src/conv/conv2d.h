@@ -42,9 +42,13 @@ public:
     ConvAlgorithm algorithm() const { return algorithm_; }
 
     // x: [n, Cin, h, w]; y and residual (optional): [n, Cout, OH, OW]; activation optional. The
-    // caller has checked the input with params().validate_input().
+    // caller has checked the input with params().validate_input(). y may be the residual itself
+    // (then the sum is formed in place), never a part of it nor of x.
     void forward(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,
                  const Activation* activation = nullptr) const;
+    // True when forward with y == residual forms the sum in place; false when it first copies the
+    // residual (the direct kernels), which a memory plan should not ask for.
+    bool residual_in_place() const;
 
 private:
     void forward_gemm(const float* x, int64_t n, int64_t h, int64_t w, float* y, const float* residual, bool relu,

@@ -125,6 +125,10 @@ def test_memory_plan_reuses_buffers_and_runs_in_place():
     steps = [(n, layer) for n, layer, _ in plan.steps]
     flatten = next(n for n, _ in steps if n.op == "flatten")
     assert memory.buffer_of[flatten.name] == memory.buffer_of[flatten.inputs[0]]  # a view, no copy
+    # the block's conv + add + ReLU writes over the shortcut, which dies with it
+    fused = next(n for n, _ in steps if n.op == "conv2d" and n.attrs.get("residual"))
+    assert memory.buffer_of[fused.name] == memory.buffer_of[fused.inputs[1]]
+    assert memory.buffer_of[fused.name] != memory.buffer_of[fused.inputs[0]]
 
 
 def test_in_place_elementwise_when_input_dies(rng, torch):

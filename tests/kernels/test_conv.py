@@ -110,6 +110,23 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5 * scale)
 
 
+# The residual's own buffer as out (a ResNet shortcut that dies with the conv: memory_plan.py):
+# every algorithm, and GEMMs of several K blocks (64 x 3 x 3 = 576 deep), which then accumulate
+# onto the residual instead of adding it last.
+IN_PLACE_CASES = CASES + [(1, 64, 9, 9, 20, 3, 1, 1, 1, 1, "gemm_im2col"), (2, 400, 5, 5, 13, 1, 1, 0, 1, 1, "gemm_1x1")]
+
+
+@pytest.mark.parametrize("case", IN_PLACE_CASES, ids=IDS + ["deep_im2col", "deep_1x1"])
+def test_residual_as_out(rng, case):
+    x, weight, bias, params, algorithm = make_case(rng, case)
+    conv = _C.Conv2d(weight, bias, algorithm=algorithm, **params)
+    residual = rng.standard_normal(conv.forward(x).shape, dtype=np.float32)
+    expected = conv.forward(x, residual=residual, relu=True)
+    y = residual.copy()
+    assert conv.forward(x, residual=y, relu=True, out=y) is y
+    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-6 * float(np.abs(expected).max()))
+
+
 # im2col panels (im2col_panel.h): 16 output pixels per panel span 1 to 16 output rows of width
 # 1..9, cut by padding on every side; stride 1 and 2 (masked loads on AVX2), stride 3 and wide
 # kernels (the scalar fallback), dilation 2.
