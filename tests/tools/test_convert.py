@@ -55,6 +55,13 @@ def state_names(module):
     return {k for k in module.state_dict() if not k.endswith("num_batches_tracked")}
 
 
+def test_from_torch_at_top_level():
+    import cnnengine
+    assert cnnengine.from_torch is from_torch
+    with pytest.raises(AttributeError, match="no attribute 'from_torchvision'"):
+        cnnengine.from_torchvision
+
+
 # -- zoo route ---------------------------------------------------------------------------------
 def test_torchvision_resnet18(capsys):
     torch.manual_seed(0)
