@@ -91,9 +91,9 @@ void register_conv(py::module_& m) {
                        "gemm_im2col or depthwise_direct by shape; also 'gemm', 'winograd_f23', 'winograd_f43', "
                        "'winograd_f63'). forward(x, residual=None, relu=False, *, out=None, activation=None) computes "
                        "relu?(conv(x) + bias + residual) on NCHW float32, into out when given (a C-contiguous "
-                       "float32 array of the output shape, not overlapping x; it may be residual itself), then the activation "
-                       "(kind, alpha, beta) of cnnengine._C.activation when given (clamp-shaped kinds fused into the "
-                       "kernels' stores).")
+                       "float32 array of the output shape, not overlapping x; it may be residual itself), then the "
+                       "activation (kind, alpha, beta) of cnnengine._C.activation when given (clamp-shaped kinds fused "
+                       "into the kernels' stores).")
         .def(py::init([](const py::object& weight_obj, const py::object& bias_obj, const py::object& stride,
                          const py::object& padding, const py::object& dilation, int64_t groups,
                          const std::string& algorithm) {

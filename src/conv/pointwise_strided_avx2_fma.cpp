@@ -50,9 +50,10 @@ __attribute__((noinline)) void multiply_range(const PackedA& a, const float* b, 
             const int64_t rows = range.m_end - row < kGemmMR ? range.m_end - row : kGemmMR;
             if (next_panel) {
                 for (int64_t r = 0; r < rows; ++r) {
-                    _mm_prefetch(reinterpret_cast<const char*>(out.c + (row + r) * out.ldc + col + kGemmNR), _MM_HINT_T0);
+                    const int64_t next = col + kGemmNR;
+                    _mm_prefetch(reinterpret_cast<const char*>(out.c + (row + r) * out.ldc + next), _MM_HINT_T0);
                     if (out.residual)
-                        _mm_prefetch(reinterpret_cast<const char*>(out.residual + (row + r) * out.ldr + col + kGemmNR),
+                        _mm_prefetch(reinterpret_cast<const char*>(out.residual + (row + r) * out.ldr + next),
                                      _MM_HINT_T0);
                 }
             }

@@ -23,8 +23,8 @@ inline __m256 combine(__m256 a, __m256 b) {
 // and one per row made the small maps' pools (GoogLeNet's 7 x 7 and 14 x 14) 3x slower than
 // ONNX Runtime's. A row of 8 floats or more ends with a vector that overlaps the one before.
 
-// The rows' last, partial vector of a row narrower than 8: its dead lanes are set to the
-// identity (-inf) and stored into the padding and slack that follow the row.
+// A row narrower than 8 is one masked-load vector whose dead lanes are set to the identity (-inf)
+// and stored whole, into the padding and slack that follow the row.
 void combine_rows(const float* const* rows, int64_t n, int64_t width, float* dst) {
     if (width < 8) {
         const __m256i live = first_lanes(width);

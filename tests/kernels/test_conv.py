@@ -10,6 +10,8 @@ import pytest
 from cnnengine import _C
 
 # (batch, cin, h, w, cout, kernel, stride, padding, dilation, groups, algorithm)
+# 2 MiB of weights against 49 pixels: the GEMM streams them (sgemm_driver.h: gemm_streams_a).
+STREAMED_1X1 = (1, 1024, 7, 7, 520, 1, 1, 0, 1, 1, "gemm_1x1")
 CASES = [
     # LeNet-5: 5x5 on 28x28 (padding 2) and 14x14
     (2, 1, 28, 28, 6, 5, 1, 2, 1, 1, "direct_wide"),  # 25 taps: direct (direct_conv2d_wide.h)
@@ -53,7 +55,7 @@ CASES = [
     (1, 300, 4, 8, 10, 1, 1, 0, 1, 1, "gemm_1x1"),
     # weights of 2 MiB and more on 7x7 maps (ResNet-50's layer4): the GEMM streams them once per
     # call, the last pixel included (sgemm_driver.h: gemm_streams_a); 3x3 through im2col too
-    (1, 1024, 7, 7, 520, 1, 1, 0, 1, 1, "gemm_1x1"),
+    STREAMED_1X1,
     (2, 256, 7, 7, 250, 3, 1, 1, 1, 1, "gemm_im2col"),
     # MobileNet stem: 3x3 stride 2 on 3 channels (27 taps), odd size, asymmetric padding
     (1, 3, 57, 57, 16, 3, 2, 1, 1, 1, "direct_wide"),
@@ -113,7 +115,8 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
 # The residual's own buffer as out (a ResNet shortcut that dies with the conv: memory_plan.py):
 # every algorithm, and GEMMs of several K blocks (64 x 3 x 3 = 576 deep), which then accumulate
 # onto the residual instead of adding it last.
-IN_PLACE_CASES = CASES + [(1, 64, 9, 9, 20, 3, 1, 1, 1, 1, "gemm_im2col"), (2, 400, 5, 5, 13, 1, 1, 0, 1, 1, "gemm_1x1")]
+IN_PLACE_CASES = CASES + [(1, 64, 9, 9, 20, 3, 1, 1, 1, 1, "gemm_im2col"),
+                          (2, 400, 5, 5, 13, 1, 1, 0, 1, 1, "gemm_1x1")]
 
 
 @pytest.mark.parametrize("case", IN_PLACE_CASES, ids=IDS + ["deep_im2col", "deep_1x1"])
@@ -152,7 +155,10 @@ def test_im2col_panels_across_rows_and_padding(rng, case):
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-5 * float(np.abs(ref).max()))
 
 
-@pytest.mark.parametrize("case", [CASES[i] for i in (1, 4, 9, 11, 16, 28, -2)], ids=[IDS[i] for i in (1, 4, 9, 11, 16, 28, -2)])
+RESIDUAL_CASES = (1, 4, 9, 11, 16, CASES.index(STREAMED_1X1), -2)
+
+
+@pytest.mark.parametrize("case", [CASES[i] for i in RESIDUAL_CASES], ids=[IDS[i] for i in RESIDUAL_CASES])
 def test_fused_residual_and_relu(rng, torch, case):
     x, weight, bias, params, _ = make_case(rng, case)
     conv = _C.Conv2d(weight, bias, **params)
