@@ -1,8 +1,9 @@
 """Build the cnnengine C++ extension (pybind11 + OpenMP when available).
 
 AVX2/FMA kernels live in their own translation units (files named *_avx2_fma.cpp) and are the
-only ones compiled with -mavx2 -mfma; everything else targets the baseline ISA, so one binary
-runs on any x86-64 and the kernels are picked at run time from cpuid.
+only ones compiled with -mavx2 -mfma; AVX-512 kernels likewise (*_avx512.cpp, -mavx512f);
+everything else targets the baseline ISA, so one binary runs on any x86-64 and the kernels are
+picked at run time from cpuid.
 """
 import os
 import platform
@@ -17,6 +18,7 @@ from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 AVX2_SOURCE_SUFFIX = "_avx2_fma.cpp"
+AVX512_SOURCE_SUFFIX = "_avx512.cpp"
 IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 
 
@@ -39,7 +41,8 @@ def compiler_accepts(flags, program=PLAIN_PROBE):
 
 
 class BuildExtWithIsaUnits(build_ext):
-    """Adds -mavx2 -mfma to the *_avx2_fma.cpp units only (setuptools has no per-file flags)."""
+    """Adds the ISA flags to the *_avx2_fma.cpp and *_avx512.cpp units only (setuptools has no
+    per-file flags)."""
 
     def build_extension(self, ext):
         original_compile = self.compiler._compile
@@ -48,6 +51,8 @@ class BuildExtWithIsaUnits(build_ext):
             postargs = list(extra_postargs)
             if src.endswith(AVX2_SOURCE_SUFFIX) and IS_X86_64:
                 postargs += avx2_flags
+            if src.endswith(AVX512_SOURCE_SUFFIX) and IS_X86_64:
+                postargs += avx512_flags
             original_compile(obj, src, ext_name, cc_args, postargs, pp_opts)
 
         self.compiler._compile = compile_one
@@ -74,6 +79,9 @@ if IS_X86_64:
     split_off = ["-mno-avx256-split-unaligned-load", "-mno-avx256-split-unaligned-store"]
     if compiler_accepts(split_off):
         avx2_flags += split_off
+avx512_flags = ["-mavx512f", "-mavx2", "-mfma"]
+if IS_X86_64 and compiler_accepts(avx512_flags):
+    macros.append(("CNNENGINE_HAVE_AVX512_UNITS", "1"))
 
 extension = Pybind11Extension(
     "cnnengine._C",

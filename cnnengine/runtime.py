@@ -69,6 +69,7 @@ def build_info() -> dict:
     return {
         "isa": _C.active_isa(),
         "cpu_supports_avx2_fma": _C.cpu_supports_avx2_fma(),
+        "cpu_supports_avx512": _C.cpu_supports_avx512(),
         "openmp": _C.openmp_runtime(),
         "num_threads": _C.get_num_threads(),
         "available_cpus": available_cpus(),

@@ -12,12 +12,15 @@ from cnnengine import _C
 
 def test_build_info_reports_isa_openmp_threads():
     info = cnnengine.build_info()
-    assert info["isa"] in ("avx2_fma", "scalar")
+    assert info["isa"] in ("avx512", "avx2_fma", "scalar")
     # The library that provides omp_get_max_threads, or "none" for a serial build.
     assert info["openmp"] in ("libgomp", "libomp", "libiomp", "none") or os.path.isfile(info["openmp"])
     assert info["num_threads"] == cnnengine.get_num_threads() >= 1
-    if info["cpu_supports_avx2_fma"] and not os.environ.get("CNNENGINE_ISA"):
-        assert info["isa"] == "avx2_fma"
+    if not os.environ.get("CNNENGINE_ISA"):  # the widest ISA the CPU has
+        if info["cpu_supports_avx512"]:
+            assert info["isa"] == "avx512"
+        elif info["cpu_supports_avx2_fma"]:
+            assert info["isa"] == "avx2_fma"
 
 
 def test_set_num_threads_round_trip():
@@ -49,9 +52,22 @@ def test_environment_variable_forces_scalar_path():
 
 
 def test_unknown_isa_fails_import_with_a_clear_message():
-    result = run_python("import cnnengine", CNNENGINE_ISA="avx512")
+    result = run_python("import cnnengine", CNNENGINE_ISA="avx1024")
     assert result.returncode != 0
-    assert "unknown ISA 'avx512'" in result.stderr
+    assert "unknown ISA 'avx1024'" in result.stderr
+
+
+def test_set_isa_avx512_only_where_the_cpu_has_it():
+    previous = _C.active_isa()
+    try:
+        if _C.cpu_supports_avx512():
+            _C.set_isa("avx512")
+            assert _C.active_isa() == "avx512"
+        else:
+            with pytest.raises(ValueError, match="lacks AVX-512F"):
+                _C.set_isa("avx512")
+    finally:
+        _C.set_isa(previous)
 
 
 def test_set_isa_rejects_unknown_names():

@@ -26,10 +26,11 @@ void register_runtime(py::module_& m) {
     m.def("affinity_cpu_count", &affinity_cpu_count, "CPUs in this process's affinity mask.");
     m.def("pool_worker_count", &pool_worker_count, "Worker threads the kernel pool holds now.");
     m.def("active_isa", [] { return std::string(isa_name(active_isa())); },
-          "ISA of the dispatched kernels: 'avx2_fma' or 'scalar'.");
+          "ISA of the dispatched kernels: 'avx512', 'avx2_fma' or 'scalar'.");
     m.def("set_isa", [](const std::string& name) { set_active_isa(isa_from_name(name.c_str())); },
-          py::arg("name"), "Force 'scalar' or 'avx2' kernels (tests; CNNENGINE_ISA sets the default).");
+          py::arg("name"), "Force 'scalar', 'avx2' or 'avx512' kernels (tests; CNNENGINE_ISA sets the default).");
     m.def("cpu_supports_avx2_fma", &cpu_supports_avx2_fma);
+    m.def("cpu_supports_avx512", &cpu_supports_avx512);
     m.def("openmp_runtime", [] { return std::string(openmp_runtime_name()); });
     m.def(
         "release_free_heap",

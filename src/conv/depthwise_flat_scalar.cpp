@@ -43,14 +43,14 @@ void deinterleave_row_scalar(const float* in, int64_t half, float* even, float* 
 
 DeinterleaveRow active_deinterleave_row() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return deinterleave_row_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return deinterleave_row_avx2_fma;
 #endif
     return deinterleave_row_scalar;
 }
 
 DepthwiseFlatKernels active_depthwise_flat_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return {depthwise_flat_avx2_fma, deinterleave_row_avx2_fma, masked_rows_avx2_fma};
+    if (active_isa() >= Isa::avx2_fma) return {depthwise_flat_avx2_fma, deinterleave_row_avx2_fma, masked_rows_avx2_fma};
 #endif
     return {depthwise_flat_scalar, deinterleave_row_scalar, masked_rows_scalar};
 }

@@ -57,7 +57,7 @@ void compact_wide_scalar(const float* wide, int64_t ws, const float* residual, b
 
 DepthwiseWideKernels active_depthwise_wide_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return {depthwise_wide_avx2_fma, dense_wide_x4_avx2_fma, fill_sub_planes_avx2_fma,
+    if (active_isa() >= Isa::avx2_fma) return {depthwise_wide_avx2_fma, dense_wide_x4_avx2_fma, fill_sub_planes_avx2_fma,
                                                     compact_wide_avx2_fma};
 #endif
     return {depthwise_wide_scalar, dense_wide_x4_scalar, fill_sub_planes_scalar, compact_wide_scalar};

@@ -27,8 +27,11 @@ void pointwise_strided_scalar(const PackedA& a, const float* b, int64_t ldb, con
 }
 
 void pointwise_strided(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out, const GemmRange& range) {
+#ifdef CNNENGINE_HAVE_AVX512_UNITS
+    if (active_isa() >= Isa::avx512) return pointwise_strided_avx512(a, b, ldb, out, range);
+#endif
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return pointwise_strided_avx2_fma(a, b, ldb, out, range);
+    if (active_isa() >= Isa::avx2_fma) return pointwise_strided_avx2_fma(a, b, ldb, out, range);
 #endif
     pointwise_strided_scalar(a, b, ldb, out, range);
 }

@@ -32,6 +32,8 @@ void pointwise_strided_scalar(const PackedA& a, const float* b, int64_t ldb, con
                               const GemmRange& range);
 void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
                                 const GemmRange& range);
+void pointwise_strided_avx512(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
+                              const GemmRange& range);
 // The variant for the active ISA (common/cpu_features.h).
 void pointwise_strided(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out, const GemmRange& range);
 

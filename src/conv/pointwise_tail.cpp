@@ -23,7 +23,7 @@ void pointwise_tail(const PackedA& a, const float* b, int64_t ldb, int64_t col, 
                     int64_t m_begin, int64_t m_end) {
     auto sums_for_isa = pointwise_tail_sums_scalar;
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) sums_for_isa = pointwise_tail_sums_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) sums_for_isa = pointwise_tail_sums_avx2_fma;
 #endif
     // A copy the stores to C cannot alias, so the compiler moves the kind's switch out of the loops.
     const Activation activation = out.activation ? *out.activation : Activation{};

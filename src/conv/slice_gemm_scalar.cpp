@@ -19,7 +19,7 @@ void slice_gemm_scalar(const float* a, int64_t rows, int64_t taps, const float* 
 
 SliceGemm active_slice_gemm() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return slice_gemm_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return slice_gemm_avx2_fma;
 #endif
     return slice_gemm_scalar;
 }

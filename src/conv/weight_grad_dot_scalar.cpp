@@ -19,7 +19,7 @@ void weight_grad_dot_scalar(const float* dy, int64_t ld, int64_t rows, const flo
 
 WeightGradDot active_weight_grad_dot() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return weight_grad_dot_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return weight_grad_dot_avx2_fma;
 #endif
     return weight_grad_dot_scalar;
 }

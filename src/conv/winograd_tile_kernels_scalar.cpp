@@ -8,7 +8,7 @@ WinogradTileKernels winograd_tile_kernels_scalar(int tile) { return tile_kernels
 
 WinogradTileKernels winograd_tile_kernels(int tile) {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return winograd_tile_kernels_avx2_fma(tile);
+    if (active_isa() >= Isa::avx2_fma) return winograd_tile_kernels_avx2_fma(tile);
 #endif
     return winograd_tile_kernels_scalar(tile);
 }

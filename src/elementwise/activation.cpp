@@ -20,7 +20,7 @@ void apply(const float* x, float* y, int64_t n, F f) {
 // One range of a clamp-shaped kind on the calling thread.
 void clamp_activation_range(const Activation& act, const float* x, float* y, int64_t n) {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return clamp_activation_avx2_fma(act, x, y, n);
+    if (active_isa() >= Isa::avx2_fma) return clamp_activation_avx2_fma(act, x, y, n);
 #endif
     const Activation local = act;  // a copy the stores to y cannot alias: its switch leaves the loop
     for (int64_t i = 0; i < n; ++i) y[i] = clamp_activation(local, x[i]);

@@ -12,7 +12,7 @@ void pack_a_panel_scalar(const float* a, int64_t lda, int rows, int64_t kc, floa
 
 PackAPanel active_pack_a_panel() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return pack_a_panel_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return pack_a_panel_avx2_fma;
 #endif
     return pack_a_panel_scalar;
 }

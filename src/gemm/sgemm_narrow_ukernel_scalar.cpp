@@ -28,7 +28,7 @@ void sgemm_narrow_ukernel_scalar(int64_t kc, const float* a, const float* e, int
 
 SgemmNarrowUkernel active_sgemm_narrow_ukernel() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return sgemm_narrow_ukernel_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return sgemm_narrow_ukernel_avx2_fma;
 #endif
     return sgemm_narrow_ukernel_scalar;
 }

@@ -37,6 +37,12 @@ void sgemm_ukernel_6x16_avx2_fma(int64_t kc, const float* a, const float* b, flo
 void sgemm_ukernel_6x16_stream_a_avx2_fma(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                           int mr, int nr, const TileEpilogue& epilogue);
 
+// AVX-512: one zmm per row, even and odd k steps in separate accumulators (12 chains).
+void sgemm_ukernel_6x16_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
+                               const TileEpilogue& epilogue);
+void sgemm_ukernel_6x16_stream_a_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                                        int mr, int nr, const TileEpilogue& epilogue);
+
 // Where the kernel's A panels come from, which sets how far ahead it prefetches them.
 enum class APanelSource {
     cache,   // a Goto block of A, reused from L2: a few k steps ahead suffice

@@ -11,31 +11,11 @@
 
 #include "common/avx2_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
+#include "gemm/tile_prefetch.h"
 
 namespace cnnengine {
 
 namespace {
-
-// Each k step is 12 FMAs (6 cycles at two per cycle): 32 steps (~190 cycles) cover an L2 or L3 hit.
-constexpr int64_t kCLeadSteps = 32;
-// Below this depth the tile keeps the single prefetch into L1 at the start (short loops, e.g.
-// Winograd's per-position GEMMs, run as before the two-stage fetch).
-constexpr int64_t kLateCMinDepth = 128;
-
-// Prefetches the rows of a C tile and, when given, of its residual, with hint kHint.
-// Always inlined: GCC 12 found an out-of-line copy free of side effects and deleted its calls.
-template <int kHint>
-__attribute__((always_inline)) inline void prefetch_tile_rows(const float* c, int64_t ldc, const float* residual,
-                                                              int64_t ldr, int mr) {
-    for (int r = 0; r < mr; ++r) {
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), static_cast<_mm_hint>(kHint));
-        _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + kGemmNR - 1), static_cast<_mm_hint>(kHint));
-        if (residual) {
-            _mm_prefetch(reinterpret_cast<const char*>(residual + r * ldr), static_cast<_mm_hint>(kHint));
-            _mm_prefetch(reinterpret_cast<const char*>(residual + r * ldr + kGemmNR - 1), static_cast<_mm_hint>(kHint));
-        }
-    }
-}
 
 // Epilogue and store of one row (two vectors); kFull: all 16 columns, no masks. Activate:
 // ClampActivationLanes or NoActivation.
@@ -160,20 +140,7 @@ __attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const f
                                              int mr, int nr, const TileEpilogue& ep, const Activate& activation) {
     TileAccumulators t;
     const int64_t groups = kc / 4;
-    // C (and the residual) are read or written only after the K loop. On a long loop, fetch them
-    // into L2 now (from DRAM that takes most of the loop) and into L1 kCLeadSteps before the end:
-    // fetched into L1 at the start only, the rows of a C with a 4 KiB-multiple stride (one L1
-    // set) were evicted again by the streaming panels before the epilogue used them.
-    const float* residual = ep.finish ? ep.residual : nullptr;
-    const bool fetch_c_late = kc >= kLateCMinDepth;
-    if (fetch_c_late)
-        prefetch_tile_rows<_MM_HINT_T1>(c, ldc, residual, ep.ldr, mr);
-    else
-        prefetch_tile_rows<_MM_HINT_T0>(c, ldc, residual, ep.ldr, mr);
-    const int64_t groups_before_c = fetch_c_late ? groups - kCLeadSteps / 4 : groups;
-    if (groups_before_c > 0) multiply_groups<kPrefetchFloats>(groups_before_c, a, b, t);
-    if (fetch_c_late) prefetch_tile_rows<_MM_HINT_T0>(c, ldc, residual, ep.ldr, mr);
-    if (groups > groups_before_c) multiply_groups<kPrefetchFloats>(groups - groups_before_c, a, b, t);
+    multiply_fetching_c(groups, c, ldc, ep, mr, [&](int64_t n) { multiply_groups<kPrefetchFloats>(n, a, b, t); });
     for (int64_t k = groups * 4; k < kc; ++k) {
         t.step(a, b);
         a += kGemmMR;

@@ -34,8 +34,12 @@ void sgemm_ukernel_6x16_scalar(int64_t kc, const float* a, const float* b, float
 }
 
 SgemmUkernel active_sgemm_ukernel(APanelSource source) {
+#ifdef CNNENGINE_HAVE_AVX512_UNITS
+    if (active_isa() >= Isa::avx512)
+        return source == APanelSource::memory ? sgemm_ukernel_6x16_stream_a_avx512 : sgemm_ukernel_6x16_avx512;
+#endif
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma)
+    if (active_isa() >= Isa::avx2_fma)
         return source == APanelSource::memory ? sgemm_ukernel_6x16_stream_a_avx2_fma : sgemm_ukernel_6x16_avx2_fma;
 #endif
     (void)source;  // the portable kernel does not prefetch

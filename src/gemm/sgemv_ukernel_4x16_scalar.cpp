@@ -28,7 +28,7 @@ void sgemv_ukernel_4x16_scalar(int64_t kc, const float* x, const float* b, int64
 
 SgemvUkernel active_sgemv_ukernel() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return sgemv_ukernel_4x16_avx2_fma;
+    if (active_isa() >= Isa::avx2_fma) return sgemv_ukernel_4x16_avx2_fma;
 #endif
     return sgemv_ukernel_4x16_scalar;
 }

@@ -10,7 +10,7 @@ namespace cnnengine {
 
 MaxPoolRowKernels active_max_pool_row_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
-    if (active_isa() == Isa::avx2_fma) return max_pool_row_kernels_avx2_fma();
+    if (active_isa() >= Isa::avx2_fma) return max_pool_row_kernels_avx2_fma();
 #endif
     return {nullptr, nullptr};
 }

@@ -1,9 +1,10 @@
 """Conv2d's Winograd paths (winograd_f23 / f43 / f63) against their plain-loop twin
-conv3x3_winograd_ref (same algorithm: only summation order and FMA contraction differ) and against
+conv3x3_winograd_ref (same algorithm: only summation order and FMA contraction differ; the AVX-512
+GEMM kernel also sums even and odd channels apart) and against
 a float64 convolution, on awkward shapes: 1, 3, 7, 13 channels; 1x1 to 13x13 maps with partial
 tiles; asymmetric and zero padding; batch > 1; bias, residual and ReLU.
 
-Tolerances, relative to max|y|: vs the twin 2e-6 (F(2,3)), 1e-5 (F(4,3)), 3e-5 (F(6,3)); vs float64
+Tolerances, relative to max|y|: vs the twin 2e-6 (F(2,3)), 2e-5 (F(4,3)), 5e-5 (F(6,3)); vs float64
 the per-variant bounds of docs/winograd.md (measured errors there are 3-10x below them).
 """
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 from cnnengine import _C
 
 TILES = {"winograd_f23": 2, "winograd_f43": 4, "winograd_f63": 6}
-TWIN_RTOL = {"winograd_f23": 2e-6, "winograd_f43": 1e-5, "winograd_f63": 3e-5}
+TWIN_RTOL = {"winograd_f23": 2e-6, "winograd_f43": 2e-5, "winograd_f63": 5e-5}
 FLOAT64_RTOL = {"winograd_f23": 1e-5, "winograd_f43": 1e-4, "winograd_f63": 2e-4}
 
 # (batch, cin, h, w, cout, padding)

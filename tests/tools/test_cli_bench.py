@@ -41,7 +41,8 @@ def test_rows_per_threads_and_batch(lenet_file, capsys):
     for shape, _, median, p90, fastest, images_per_s in rows:
         batch = int(shape.split()[0])
         assert 0 < fastest <= median <= p90
-        assert images_per_s == pytest.approx(batch / median * 1e3, rel=0.01)
+        # The table prints ms to 3 decimals: at LeNet's ~0.02 ms that rounding alone is ~2.5%.
+        assert batch / images_per_s * 1e3 == pytest.approx(median, rel=0.01, abs=5e-4)
 
 
 def test_free_size_model_uses_canonical_or_given_size(tmp_path, capsys):

@@ -7,9 +7,13 @@ PyTorch runs twice, in float32 and in float64 (the exact answer). Stated toleran
   3 * the same figure for PyTorch float32), for the gradients and for the parameter updates.
   Overlapping max pools (ResNet's stem, GoogLeNet's 3x3 stride-1 branches) see near-ties, and
   float32 rounding can move a winner, and that gradient entry, to a neighbour: PyTorch's own
-  float32 gradients are up to ~2% (relative L2) off its float64 ones on GoogLeNet.
-- gradients against PyTorch float32, per tensor (same weights and rounding, same winners):
-  max|ours - torch32| <= 2e-4 * max|torch32|, for LeNet-5 and ResNet-18 on the GEMM path.
+  float32 gradients are up to ~2% (relative L2) off its float64 ones on GoogLeNet, so there the
+  bound is at least 2e-2 (3x PyTorch's error alone failed whenever PyTorch happened to pick the
+  float64 winners and we did not, on the AVX2 and the AVX-512 kernels alike).
+- gradients per tensor, max|ours - ref| <= 2e-4 * max|ref|, for LeNet-5 and ResNet-18 on the
+  GEMM path, where ref is PyTorch float32 or float64: every tensor against the same one, since a
+  near-tie can go either way in float32 (seen: PyTorch float32 moved a stem winner that float64
+  and our AVX-512 kernel did not).
   GoogLeNet is too chaotic for it, and so is ResNet-18 with its default Winograd layers (their
   rounding differs from a direct convolution's, enough to move the stem's max-pool winners), and
   any network after one update: the weights then differ by rounding, and the next forward may
@@ -49,10 +53,20 @@ def relative_l2(values, exact):
                    / sum(float((v ** 2).sum()) for v in exact.values()))
 
 
-def assert_matches(ours, torch32, exact):
+# Networks whose overlapping max pools make float32 gradients chaotic (see above).
+CHAOTIC_L2_FLOOR = {"googlenet": 2e-2}
+
+
+def assert_matches(ours, torch32, exact, name):
     """ours / torch32 / exact (float64 PyTorch): dicts of arrays, held to the relative L2 bound."""
     error, torch_error = relative_l2(ours, exact), relative_l2(torch32, exact)
-    assert error <= max(1e-4, 3 * torch_error), f"relative L2 error {error}, PyTorch float32's {torch_error}"
+    bound = max(1e-4, 3 * torch_error, CHAOTIC_L2_FLOOR.get(name, 0.0))
+    assert error <= bound, f"relative L2 error {error}, PyTorch float32's {torch_error}"
+
+
+def worst_tensor_error(ours, reference):
+    """The largest max|ours - ref| / max|ref| over the tensors, and that tensor's name."""
+    return max((np.abs(ours[key] - value).max() / np.abs(value).max(), key) for key, value in reference.items())
 
 
 def torch_loss(torch, module, x, y):
@@ -87,10 +101,10 @@ def test_gradients_and_running_stats_match_torch(name, algo, rng, torch):
     assert set(grads) == {n for n, _ in module.named_parameters()}
     exact = {n: p.grad.numpy() for n, p in module64.named_parameters()}
     torch32 = {n: p.grad.numpy() for n, p in module.named_parameters()}
-    assert_matches(grads, torch32, exact)
+    assert_matches(grads, torch32, exact, name)
     if (name, algo) in SAME_ROUNDING:
-        for key, value in torch32.items():
-            assert np.abs(grads[key] - value).max() <= 2e-4 * np.abs(value).max(), key
+        error, key = min(worst_tensor_error(grads, torch32), worst_tensor_error(grads, exact))
+        assert error <= 2e-4, f"{key}: max error {error:.2e} x max|grad| against PyTorch float32 and float64"
     for buffer_name, buffer in module.named_buffers():
         if buffer_name in model.graph.params:
             np.testing.assert_allclose(model.graph.params[buffer_name], buffer.numpy(), rtol=1e-4, atol=1e-5)
@@ -116,7 +130,7 @@ def test_sgd_momentum_steps_match_torch(name, rng, torch):
     exact = {n: p.detach().numpy() - before[n] for n, p in module64.named_parameters()}
     torch32 = {n: p.detach().numpy() - before[n] for n, p in module.named_parameters()}
     ours = {n: model.graph.params[n] - before[n] for n in exact}
-    assert_matches(ours, torch32, exact)
+    assert_matches(ours, torch32, exact, name)
 
 
 def test_eval_after_training_serves_the_new_weights(rng):
