@@ -42,11 +42,11 @@ TileEpilogue block_epilogue(const GemmOutput& out, int64_t pc, int64_t kc, int64
     return ep;
 }
 
-// The MR loop over rows [m_begin, m_end) (their A panels at `a`) against one packed B panel at
-// column `col`.
-inline void run_row_tiles(GemmA::Panels a, const float* b_panel, const GemmOutput& out, TileEpilogue& ep,
-                          int64_t kc, int64_t m_begin, int64_t m_end, int64_t col, int nr) {
-    const PanelMultiplier panel(kc, b_panel, nr);
+// The MR loop over rows [m_begin, m_end) (their A panels at `a`) against the packed B columns
+// that `panel` (a PanelMultiplier or WidePanelMultiplier) holds, starting at column `col`.
+template <class Multiplier>
+inline void run_row_tiles(GemmA::Panels a, const Multiplier& panel, const GemmOutput& out, TileEpilogue& ep,
+                          int64_t m_begin, int64_t m_end, int64_t col) {
     ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
     const float* a_panel = a.first;
     for (int64_t row = m_begin; row < m_end; row += kGemmMR, a_panel += a.stride) {
@@ -57,19 +57,34 @@ inline void run_row_tiles(GemmA::Panels a, const float* b_panel, const GemmOutpu
     }
 }
 
-// Few rows: pack each B panel just before use (it stays in L1; all of A stays in L2).
+// The row tiles against the `nr` columns from `col` (one step of column_step) whose packed panels
+// start at `b_panel`, the second `b_next` (when nr > NR).
+inline void run_column_step(GemmA::Panels a, const float* b_panel, const float* b_next, SgemmWideUkernel wide,
+                            const GemmOutput& out, TileEpilogue& ep, int64_t kc, int64_t m_begin, int64_t m_end,
+                            int64_t col, int nr) {
+    if (nr > kGemmNR)
+        run_row_tiles(a, WidePanelMultiplier(kc, b_panel, b_next, nr, wide), out, ep, m_begin, m_end, col);
+    else
+        run_row_tiles(a, PanelMultiplier(kc, b_panel, nr), out, ep, m_begin, m_end, col);
+}
+
+// Few rows: pack each B panel (or pair, for the wide kernel) just before use (it stays in L1;
+// all of A stays in L2).
 void range_packing_panels(const GemmA& a, const BPanelPacker& packer, const GemmOutput& out,
                           const GemmRange& range) {
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
+    const SgemmWideUkernel wide = active_sgemm_wide_ukernel();
     float* panel = b_block_scratch();
     for (int64_t pc = 0; pc < depth; pc += kc_max) {
         const int64_t kc = std::min(kc_max, depth - pc);
         const GemmA::Panels a_block = a.panels(range.m_begin, range.m_end, pc, kc);
         TileEpilogue ep = block_epilogue(out, pc, kc, depth);
-        for (int64_t col = range.n_begin; col < range.n_end; col += kGemmNR) {
-            const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, range.n_end - col));
+        for (int64_t col = range.n_begin; col < range.n_end;) {
+            const int nr = static_cast<int>(std::min(column_step(wide, range.n_end - col), range.n_end - col));
             packer.pack(pc, kc, col, nr, panel);
-            run_row_tiles(a_block, panel, out, ep, kc, range.m_begin, range.m_end, col, nr);
+            run_column_step(a_block, panel, panel + kc * kGemmNR, wide, out, ep, kc, range.m_begin, range.m_end,
+                            col, nr);
+            col += nr;
         }
     }
 }
@@ -78,6 +93,7 @@ void range_packing_panels(const GemmA& a, const BPanelPacker& packer, const Gemm
 void range_packing_blocks(const GemmA& a, const GemmB& b, const GemmOutput& out, const GemmRange& range) {
     const int64_t depth = a.depth(), kc_max = k_block_size(depth);
     float* b_block = b.packer ? b_block_scratch() : nullptr;
+    const SgemmWideUkernel wide = active_sgemm_wide_ukernel();
     for (int64_t jc = range.n_begin; jc < range.n_end; jc += kGemmNC) {
         const int64_t nc = std::min(kGemmNC, range.n_end - jc);
         for (int64_t pc = 0; pc < depth; pc += kc_max) {
@@ -87,11 +103,15 @@ void range_packing_blocks(const GemmA& a, const GemmB& b, const GemmOutput& out,
             for (int64_t ic = range.m_begin; ic < range.m_end; ic += kGemmMC) {
                 const int64_t m_end = std::min(ic + kGemmMC, range.m_end);
                 const GemmA::Panels a_block = a.panels(ic, m_end, pc, kc);
-                for (int64_t jr = 0; jr < nc; jr += kGemmNR) {
+                for (int64_t jr = 0; jr < nc;) {
                     const int64_t col = jc + jr;
-                    const int nr = static_cast<int>(std::min<int64_t>(kGemmNR, nc - jr));
-                    const float* b_panel = b.packer ? b_block + jr * kc : b.packed->panel(col / kGemmNR, pc);
-                    run_row_tiles(a_block, b_panel, out, ep, kc, ic, m_end, col, nr);
+                    const int nr = static_cast<int>(std::min(column_step(wide, nc - jr), nc - jr));
+                    auto panel_at = [&](int64_t j) {
+                        return b.packer ? b_block + j * kc : b.packed->panel((jc + j) / kGemmNR, pc);
+                    };
+                    const float* b_next = nr > kGemmNR ? panel_at(jr + kGemmNR) : nullptr;
+                    run_column_step(a_block, panel_at(jr), b_next, wide, out, ep, kc, ic, m_end, col, nr);
+                    jr += nr;
                 }
             }
         }

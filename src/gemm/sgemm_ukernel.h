@@ -12,6 +12,7 @@ namespace cnnengine {
 
 constexpr int kGemmMR = 6;   // rows of C per micro-tile (broadcast from A)
 constexpr int kGemmNR = 16;  // columns of C per micro-tile (two 8-float vectors of B)
+constexpr int kGemmWideNR = 2 * kGemmNR;  // columns of the wide tile: two B panels side by side
 
 struct TileEpilogue {
     bool accumulate = false;          // add the product to what C already holds
@@ -42,6 +43,15 @@ void sgemm_ukernel_6x16_avx512(int64_t kc, const float* a, const float* b, float
                                const TileEpilogue& epilogue);
 void sgemm_ukernel_6x16_stream_a_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                                         int mr, int nr, const TileEpilogue& epilogue);
+
+// The wide tile: C[mr x nr] (+)= A_panel * [b0 | b1], nr <= 32, b0 and b1 two packed B panels
+// of the same depth (columns past 16 come from b1; past nr, both zero-padded or ignored).
+using SgemmWideUkernel = void (*)(int64_t kc, const float* a, const float* b0, const float* b1, float* c,
+                                  int64_t ldc, int mr, int nr, const TileEpilogue& epilogue);
+void sgemm_ukernel_6x32_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c, int64_t ldc,
+                               int mr, int nr, const TileEpilogue& epilogue);
+// The wide kernel for the active ISA, or null where it has none (the 6x16 kernel does all).
+SgemmWideUkernel active_sgemm_wide_ukernel();
 
 // Where the kernel's A panels come from, which sets how far ahead it prefetches them.
 enum class APanelSource {

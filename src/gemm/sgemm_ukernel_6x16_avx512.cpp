@@ -11,7 +11,9 @@
 #ifdef CNNENGINE_HAVE_AVX512_UNITS
 #include <immintrin.h>
 
-#include "elementwise/clamp_activation_avx512.h"
+#include <optional>
+
+#include "gemm/tile_epilogue_avx512.h"
 #include "gemm/tile_prefetch.h"
 
 namespace cnnengine {
@@ -47,22 +49,6 @@ struct TileAccumulators {
     }
 };
 
-// Epilogue and store of row r (columns in `mask`).
-inline void finish_row(__m512 v, int r, float* c, int64_t ldc, const TileEpilogue& ep, __mmask16 mask,
-                       const ClampActivationLanes* activation) {
-    float* c_row = c + r * ldc;
-    if (ep.accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c_row));
-    if (ep.finish) {
-        if (ep.row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(ep.row_bias[r]));
-        if (ep.col_bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, ep.col_bias));
-        if (ep.residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, ep.residual + r * ep.ldr));
-        // Zero first: maxps returns its second operand for NaN, so NaN propagates as in PyTorch.
-        if (ep.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
-        if (activation) v = activate_lanes16(*activation, v);
-    }
-    _mm512_mask_storeu_ps(c_row, mask, v);
-}
-
 template <int64_t kPrefetchFloats>
 void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
                    const TileEpilogue& ep) {
@@ -71,13 +57,11 @@ void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t
     multiply_fetching_c(groups, c, ldc, ep, mr, [&](int64_t n) { t.multiply_groups<kPrefetchFloats>(n, a, b); });
     for (int64_t k = groups * 4; k < kc; ++k, a += kGemmMR, b += kGemmNR) TileAccumulators::step(a, b, t.even);
 
-    const __mmask16 mask = static_cast<__mmask16>((1u << nr) - 1);
-    if (ep.finish && ep.activation) {
-        const ClampActivationLanes activation(*ep.activation);
-        for (int r = 0; r < mr; ++r) finish_row(_mm512_add_ps(t.even[r], t.odd[r]), r, c, ldc, ep, mask, &activation);
-    } else {
-        for (int r = 0; r < mr; ++r) finish_row(_mm512_add_ps(t.even[r], t.odd[r]), r, c, ldc, ep, mask, nullptr);
-    }
+    const __mmask16 mask = first_lanes16(nr);
+    const ClampActivationLanes* activation = nullptr;
+    std::optional<ClampActivationLanes> lanes;
+    if (ep.finish && ep.activation) activation = &lanes.emplace(*ep.activation);
+    for (int r = 0; r < mr; ++r) finish_row_avx512(_mm512_add_ps(t.even[r], t.odd[r]), r, 0, c, ldc, ep, mask, activation);
 }
 
 }  // namespace

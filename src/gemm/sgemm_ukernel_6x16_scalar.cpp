@@ -46,4 +46,11 @@ SgemmUkernel active_sgemm_ukernel(APanelSource source) {
     return sgemm_ukernel_6x16_scalar;
 }
 
+SgemmWideUkernel active_sgemm_wide_ukernel() {
+#ifdef CNNENGINE_HAVE_AVX512_UNITS
+    if (active_isa() >= Isa::avx512) return sgemm_ukernel_6x32_avx512;
+#endif
+    return nullptr;
+}
+
 }  // namespace cnnengine

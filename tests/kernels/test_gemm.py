@@ -1,4 +1,5 @@
-"""Packed SGEMM (6x16 micro-kernel, Goto blocking) against its plain-loop twin and numpy.
+"""Packed SGEMM (6x16 micro-kernel, and 6x32 where the ISA has it; Goto blocking) against its
+plain-loop twin and numpy.
 
 Tolerance (DESIGN.md §4): float32 accumulation error grows with K, so
 |C - ref| <= max|ref| * K * 2**-23 * 4.
@@ -25,6 +26,8 @@ SHAPES = [
     (12, 16, 9),      # A panels packed 8 depths at a time: tails of 1 and 7 depths
     (20, 40, 15),
     (293, 50, 777),   # A packed per MC x KC block: a row tail in the last block, K blocks with tails
+    (9, 27, 40),      # AVX-512: a wide 6x32 tile with 11 live columns in its second panel,
+    (160, 59, 333),   # after a full one, in both the panel-packing and the blocked loops
 ]
 
 
@@ -97,9 +100,12 @@ def test_non_contiguous_inputs_are_copied(rng):
     np.testing.assert_allclose(c, a.T.astype(np.float64) @ b.T, rtol=1e-5, atol=1e-4)
 
 
-def test_single_and_two_threads_agree(rng):
-    a = rng.standard_normal((100, 300), dtype=np.float32)
-    b = rng.standard_normal((300, 500), dtype=np.float32)
+# (100, 300, 500) splits the rows between the threads; (6, 300, 530), one row panel, the columns, so
+# that a column the wide kernel takes on one thread may take the 6x16 kernel on two.
+@pytest.mark.parametrize("m, k, n", [(100, 300, 500), (6, 300, 530)])
+def test_single_and_two_threads_agree(rng, m, k, n):
+    a = rng.standard_normal((m, k), dtype=np.float32)
+    b = rng.standard_normal((k, n), dtype=np.float32)
     _C.set_num_threads(1)
     one = _C.sgemm(a, b)
     _C.set_num_threads(2)

@@ -1,0 +1,36 @@
+// The fused epilogue (sgemm_ukernel.h's TileEpilogue) and store of 16 columns of one C row, for
+// the AVX-512 micro-kernels only (units compiled with -mavx512f).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "elementwise/clamp_activation_avx512.h"
+#include "gemm/sgemm_ukernel.h"
+
+namespace cnnengine {
+
+// v: row r of the product, columns [col, col + 16) of the tile; `mask` selects the live ones.
+inline void finish_row_avx512(__m512 v, int r, int col, float* c, int64_t ldc, const TileEpilogue& ep,
+                              __mmask16 mask, const ClampActivationLanes* activation) {
+    float* c_row = c + r * ldc + col;
+    if (ep.accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c_row));
+    if (ep.finish) {
+        if (ep.row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(ep.row_bias[r]));
+        if (ep.col_bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, ep.col_bias + col));
+        if (ep.residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, ep.residual + r * ep.ldr + col));
+        // Zero first: maxps returns its second operand for NaN, so NaN propagates as in PyTorch.
+        if (ep.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+        if (activation) v = activate_lanes16(*activation, v);
+    }
+    _mm512_mask_storeu_ps(c_row, mask, v);
+}
+
+// The lanes of the first `columns` (clamped to [0, 16]) of a 16-column vector.
+inline __mmask16 first_lanes16(int columns) {
+    return columns >= 16 ? static_cast<__mmask16>(0xffff)
+                         : static_cast<__mmask16>((1u << (columns > 0 ? columns : 0)) - 1);
+}
+
+}  // namespace cnnengine
