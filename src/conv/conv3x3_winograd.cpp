@@ -168,7 +168,9 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
 
     const WinogradTileKernels kernels = winograd_tile_kernels(static_cast<int>(m));
     // Big transformed weights stream from memory through the kernel once per tile block.
-    const SgemmUkernel ukernel = active_sgemm_ukernel(big_weights ? APanelSource::memory : APanelSource::cache);
+    const APanelSource u_source = big_weights ? APanelSource::memory : APanelSource::cache;
+    const SgemmUkernel ukernel = active_sgemm_ukernel(u_source);
+    const SgemmWideUkernel wide = active_sgemm_wide_ukernel(u_source);
     const int64_t panels = ceil_div(block_tiles, kGemmNR), ld = panels * kGemmNR;
     // The transforms touch all alpha^2 matrices per tile: one extra cache line between them keeps
     // power-of-two strides from mapping them all onto the same L1 sets.
@@ -239,7 +241,12 @@ void Conv3x3Winograd::forward(const float* x, int64_t n, int64_t h, int64_t w, c
                 const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, row_end - row));
                 const float* a_panel = u_panel(xi, row / kGemmMR);
                 float* c_row = products + xi * m_xi_stride + (row - row_begin) * ld;
-                for (int64_t col = 0; col < full_cols; col += kGemmNR)
+                int64_t col = 0;
+                if (wide)  // two panels at a time where the ISA has the wide kernel
+                    for (; col + kGemmWideNR <= full_cols; col += kGemmWideNR)
+                        wide(cin, a_panel, v_xi + col * cin, v_xi + (col + kGemmNR) * cin, c_row + col, ld, mr,
+                             kGemmWideNR, plain);
+                for (; col < full_cols; col += kGemmNR)
                     ukernel(cin, a_panel, v_xi + col * cin, c_row + col, ld, mr, kGemmNR, plain);
                 if (tail) tail->multiply(a_panel, c_row + full_cols, ld, mr, plain);
             }

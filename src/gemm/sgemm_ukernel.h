@@ -50,8 +50,8 @@ using SgemmWideUkernel = void (*)(int64_t kc, const float* a, const float* b0, c
                                   int64_t ldc, int mr, int nr, const TileEpilogue& epilogue);
 void sgemm_ukernel_6x32_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c, int64_t ldc,
                                int mr, int nr, const TileEpilogue& epilogue);
-// The wide kernel for the active ISA, or null where it has none (the 6x16 kernel does all).
-SgemmWideUkernel active_sgemm_wide_ukernel();
+void sgemm_ukernel_6x32_stream_a_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c,
+                                        int64_t ldc, int mr, int nr, const TileEpilogue& epilogue);
 
 // Where the kernel's A panels come from, which sets how far ahead it prefetches them.
 enum class APanelSource {
@@ -62,6 +62,8 @@ enum class APanelSource {
 
 // The micro-kernel for the active ISA (common/cpu_features.h).
 SgemmUkernel active_sgemm_ukernel(APanelSource source = APanelSource::cache);
+// The wide kernel for the active ISA, or null where it has none (the 6x16 kernel does all).
+SgemmWideUkernel active_sgemm_wide_ukernel(APanelSource source = APanelSource::cache);
 
 // Epilogue and clipped store of a tile computed into acc[r * acc_ld + j] (the portable kernels').
 inline void store_tile(const float* acc, int acc_ld, float* c, int64_t ldc, int mr, int nr, const TileEpilogue& ep) {

@@ -46,10 +46,12 @@ SgemmUkernel active_sgemm_ukernel(APanelSource source) {
     return sgemm_ukernel_6x16_scalar;
 }
 
-SgemmWideUkernel active_sgemm_wide_ukernel() {
+SgemmWideUkernel active_sgemm_wide_ukernel(APanelSource source) {
 #ifdef CNNENGINE_HAVE_AVX512_UNITS
-    if (active_isa() >= Isa::avx512) return sgemm_ukernel_6x32_avx512;
+    if (active_isa() >= Isa::avx512)
+        return source == APanelSource::memory ? sgemm_ukernel_6x32_stream_a_avx512 : sgemm_ukernel_6x32_avx512;
 #endif
+    (void)source;
     return nullptr;
 }
 

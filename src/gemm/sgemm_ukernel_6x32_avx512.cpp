@@ -55,11 +55,9 @@ struct WideTileAccumulators {
     }
 };
 
-}  // namespace
-
-void sgemm_ukernel_6x32_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c,
-                               int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
-    constexpr int64_t kPrefetchFloats = 4 * kGemmMR * 4;  // 16 k steps ahead
+template <int64_t kPrefetchFloats>
+void multiply_wide_tile(int64_t kc, const float* a, const float* b0, const float* b1, float* c, int64_t ldc, int mr,
+                        int nr, const TileEpilogue& ep) {
     WideTileAccumulators t;
     const int64_t groups = kc / 4;
     multiply_fetching_c<kGemmWideNR>(groups, c, ldc, ep, mr,
@@ -74,6 +72,18 @@ void sgemm_ukernel_6x32_avx512(int64_t kc, const float* a, const float* b0, cons
         finish_row_avx512(_mm512_add_ps(t.lo[0][r], t.lo[1][r]), r, 0, c, ldc, ep, mask_lo, activation);
         finish_row_avx512(_mm512_add_ps(t.hi[0][r], t.hi[1][r]), r, kGemmNR, c, ldc, ep, mask_hi, activation);
     }
+}
+
+}  // namespace
+
+void sgemm_ukernel_6x32_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c,
+                               int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
+    multiply_wide_tile<4 * kGemmMR * 4>(kc, a, b0, b1, c, ldc, mr, nr, ep);  // 16 k steps ahead
+}
+
+void sgemm_ukernel_6x32_stream_a_avx512(int64_t kc, const float* a, const float* b0, const float* b1, float* c,
+                                        int64_t ldc, int mr, int nr, const TileEpilogue& ep) {
+    multiply_wide_tile<1024>(kc, a, b0, b1, c, ldc, mr, nr, ep);  // 4 KiB ahead, as the 6x16 stream-A kernel
 }
 
 }  // namespace cnnengine
