@@ -7,6 +7,9 @@
 
 namespace cnnengine {
 
+// Floats in a 64-byte cache line (x86-64 and the common arm64 cores).
+constexpr int kCacheLineFloats = 16;
+
 class AlignedBuffer {
 public:
     static constexpr std::size_t kAlignment = 64;

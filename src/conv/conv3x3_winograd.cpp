@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/aligned_buffer.h"
 #include "common/threading.h"
 #include "conv/winograd_matrices.h"
 #include "conv/winograd_tiles.h"
@@ -17,7 +18,6 @@ namespace {
 
 // Budget for one task's V and M blocks: about half of Zen3's 512 KiB L2.
 constexpr int64_t kBlockBytes = 256 * 1024;
-constexpr int64_t kCacheLineFloats = 16;
 // Blocks stop growing here: 8 panels already amortize U's traffic on every layer measured.
 constexpr int64_t kMaxBlockTiles = 128;
 // Transformed weights (all alpha^2 matrices) above this size stream from memory on every block.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/aligned_buffer.h"
 #include "common/threading.h"
 #include "gemm/pack_a_panel.h"
 #include "gemm/panel_multiplier.h"
@@ -57,6 +58,27 @@ inline void run_row_tiles(GemmA::Panels a, const Multiplier& panel, const GemmOu
     }
 }
 
+// Fetches toward L2 the C lines (and residual lines, on the last K block) of rows [m_begin,
+// m_end), columns [col, col + cols): called one column step ahead of the row tiles that use them.
+// Every row of C is written a tile's width at a time, so a sweep over the rows keeps one stream
+// per row in flight, more than the hardware prefetcher follows; where C was cold in DRAM (a
+// network's first conv output, after its weights have passed through L3) each tile waited on its
+// lines, and the tile's own prefetch, a few hundred cycles ahead, did not cover DRAM's latency.
+void prefetch_c_columns(const GemmOutput& out, const TileEpilogue& ep, int64_t m_begin, int64_t m_end, int64_t col,
+                        int64_t cols) {
+    if (cols <= 0) return;
+    const float* residual = ep.finish ? out.residual : nullptr;
+    for (int64_t row = m_begin; row < m_end; ++row) {
+        const float* c = out.c + row * out.ldc + col;
+        const float* r = residual ? residual + row * out.ldr + col : nullptr;
+        for (int64_t j = 0; j < cols + kCacheLineFloats - 1; j += kCacheLineFloats) {
+            const int64_t at = std::min(j, cols - 1);
+            __builtin_prefetch(c + at, 1, 2);
+            if (r) __builtin_prefetch(r + at, 0, 2);
+        }
+    }
+}
+
 // The row tiles against the `nr` columns from `col` (one step of column_step) whose packed panels
 // start at `b_panel`, the second `b_next` (when nr > NR).
 inline void run_column_step(GemmA::Panels a, const float* b_panel, const float* b_next, SgemmWideUkernel wide,
@@ -81,6 +103,9 @@ void range_packing_panels(const GemmA& a, const BPanelPacker& packer, const Gemm
         TileEpilogue ep = block_epilogue(out, pc, kc, depth);
         for (int64_t col = range.n_begin; col < range.n_end;) {
             const int nr = static_cast<int>(std::min(column_step(wide, range.n_end - col), range.n_end - col));
+            const int64_t next = col + nr;
+            prefetch_c_columns(out, ep, range.m_begin, range.m_end, next,
+                               std::min(column_step(wide, range.n_end - next), range.n_end - next));
             packer.pack(pc, kc, col, nr, panel);
             run_column_step(a_block, panel, panel + kc * kGemmNR, wide, out, ep, kc, range.m_begin, range.m_end,
                             col, nr);
