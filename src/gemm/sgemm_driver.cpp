@@ -1,6 +1,7 @@
 #include "gemm/sgemm_driver.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "common/aligned_buffer.h"
@@ -146,7 +147,7 @@ void range_packing_blocks(const GemmA& a, const GemmB& b, const GemmOutput& out,
 // Big pre-packed A against few columns (1 x 1 convs on 7 x 7 maps at batch 1: ResNet-50's layer4
 // has 4 MiB of weights and 49 pixels): every weight serves at most four column panels, so the
 // product waits on DRAM. B's columns are packed once at full depth (they stay in L2); each A row
-// panel then runs over its whole depth, contiguous, against every column panel: the first
+// panel then runs over its whole depth, contiguous, against every column step: the first
 // streams it from memory (the stream-A kernel prefetches 4 KiB ahead), the others find it in
 // L2, and C is written once. The K-blocked loops read each panel in pieces too short for that
 // prefetch, and left the last pixel to pointwise_tail, which read the weights a second time.
@@ -158,23 +159,42 @@ void range_streaming_a(const GemmA& a, const GemmB& b, const GemmOutput& out, co
         b.packer->pack(0, depth, range.n_begin, cols, packed);
         b_block = packed;
     }
-    // One multiplier per column panel, made once: a narrow last panel is expanded only once.
-    std::vector<PanelMultiplier> panels;
-    for (int64_t jr = 0; jr < cols; jr += kGemmNR) {
-        const float* b_panel = b.packer ? b_block + jr * depth : b.packed->panel((range.n_begin + jr) / kGemmNR, 0);
-        panels.emplace_back(depth, b_panel, static_cast<int>(std::min<int64_t>(kGemmNR, cols - jr)),
-                            jr == 0 ? APanelSource::memory : APanelSource::cache);
+    auto panel_at = [&](int64_t jr) {
+        return b.packer ? b_block + jr * depth : b.packed->panel((range.n_begin + jr) / kGemmNR, 0);
+    };
+    // One multiplier per column step (a panel, or two for the wide kernel), made once: a narrow
+    // last panel is expanded only once.
+    struct Step {
+        int64_t first_column;
+        std::optional<PanelMultiplier> single;
+        std::optional<WidePanelMultiplier> pair;
+    };
+    std::vector<Step> steps;
+    for (int64_t jr = 0; jr < cols;) {
+        const APanelSource source = jr == 0 ? APanelSource::memory : APanelSource::cache;
+        const SgemmWideUkernel wide = active_sgemm_wide_ukernel(source);
+        const int nr = static_cast<int>(std::min(column_step(wide, cols - jr), cols - jr));
+        Step& step = steps.emplace_back(Step{jr, std::nullopt, std::nullopt});
+        if (nr > kGemmNR)
+            step.pair.emplace(depth, panel_at(jr), panel_at(jr + kGemmNR), nr, wide);
+        else
+            step.single.emplace(depth, panel_at(jr), nr, source);
+        jr += nr;
     }
     TileEpilogue ep = block_epilogue(out, 0, depth, depth);
     for (int64_t row = range.m_begin; row < range.m_end; row += kGemmMR) {
         const int mr = static_cast<int>(std::min<int64_t>(kGemmMR, range.m_end - row));
         const float* a_panel = a.packed()->panel(row / kGemmMR, 0);
         ep.row_bias = out.row_bias ? out.row_bias + row : nullptr;
-        for (size_t j = 0; j < panels.size(); ++j) {
-            const int64_t col = range.n_begin + static_cast<int64_t>(j) * kGemmNR;
+        for (const Step& step : steps) {
+            const int64_t col = range.n_begin + step.first_column;
             ep.col_bias = out.col_bias ? out.col_bias + col : nullptr;
             ep.residual = out.residual ? out.residual + row * out.ldr + col : nullptr;
-            panels[j].multiply(a_panel, out.c + row * out.ldc + col, out.ldc, mr, ep);
+            float* c = out.c + row * out.ldc + col;
+            if (step.pair)
+                step.pair->multiply(a_panel, c, out.ldc, mr, ep);
+            else
+                step.single->multiply(a_panel, c, out.ldc, mr, ep);
         }
     }
 }
