@@ -5,11 +5,8 @@
 
 #include <immintrin.h>
 
+#include "common/avx512_lanes.h"
 #include "elementwise/clamp_activation_avx2.h"
-
-// GCC 12 warns that the undefined pass-through operand its headers give unmasked AVX-512
-// intrinsics "may be used uninitialized": a false positive of the headers, not of this code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace cnnengine {
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "common/avx512_lanes.h"
 #include "elementwise/clamp_activation_avx512.h"
 #include "gemm/sgemm_ukernel.h"
 
@@ -25,12 +26,6 @@ inline void finish_row_avx512(__m512 v, int r, int col, float* c, int64_t ldc, c
         if (activation) v = activate_lanes16(*activation, v);
     }
     _mm512_mask_storeu_ps(c_row, mask, v);
-}
-
-// The lanes of the first `columns` (clamped to [0, 16]) of a 16-column vector.
-inline __mmask16 first_lanes16(int columns) {
-    return columns >= 16 ? static_cast<__mmask16>(0xffff)
-                         : static_cast<__mmask16>((1u << (columns > 0 ? columns : 0)) - 1);
 }
 
 }  // namespace cnnengine
