@@ -1,8 +1,11 @@
 // Adaptive average pooling, NCHW float32, as torch.nn.functional.adaptive_avg_pool2d: output
 // (i, j) averages rows [floor(i*H/oh), ceil((i+1)*H/oh)) and the matching columns. Global
 // average pooling (1 x 1 output, ResNet's last op) sums each plane with 8 or 16 partial sums; other
-// sizes sum the window's rows into a row buffer, then the columns. Threaded over N*C planes.
+// sizes sum the window's rows into a row buffer, then the columns; an output as large as the
+// input (AlexNet's 6 x 6 pool on 6 x 6 maps) is a copy, exactly (x / 1 == x). Threaded over N*C
+// planes.
 // Reference twin: adaptive_avg_pool2d_ref in pool2d_ref.cpp.
+#include <cstring>
 #include <vector>
 
 #include "pool/pool2d.h"
@@ -63,6 +66,10 @@ void adaptive_avg_planes(const float* x, float* y, const Pool2dShape& s, int64_t
 }  // namespace
 
 void adaptive_avg_pool2d(const float* x, float* y, const Pool2dShape& s) {
+    if (s.out_h == s.in_h && s.out_w == s.in_w) {
+        if (x != y) std::memcpy(y, x, sizeof(float) * static_cast<size_t>(s.planes * s.in_h * s.in_w));
+        return;
+    }
     const bool global = s.out_h == 1 && s.out_w == 1;
     const int64_t work_per_plane = s.in_h * s.in_w * (global ? 1 : 2);
     parallel_ranges(s.planes, work_per_plane, [&](int64_t first, int64_t end) {

@@ -71,7 +71,8 @@ ADAPTIVE_CASES = [
     ((1, 7, 7, 7), (3, 3)),  # windows of 3 that overlap
     ((1, 3, 5, 5), (2, 4)),
     ((2, 13, 13, 13), (6, 6)),  # AlexNet on a 13x13 map
-    ((1, 3, 6, 6), (6, 6)),  # AlexNet: identity
+    ((1, 3, 6, 6), (6, 6)),  # AlexNet: identity (a copy)
+    ((8, 256, 6, 6), (6, 6)),  # ... at batch 8, threaded
     ((1, 3, 3, 3), (5, 7)),  # more outputs than inputs
     ((1, 7, 13, 9), (2, None)),  # None keeps that input size
 ]
