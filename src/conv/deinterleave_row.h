@@ -1,5 +1,5 @@
 // Splitting a row into its even and odd elements: the stride-2 input layouts of the direct
-// convolutions (depthwise_flat.h, depthwise_wide.h) and of im2col (column_parity_split.h) are
+// convolutions (depthwise_flat.h, depthwise_wide.h) and of im2col (column_phase_split.h) are
 // built from it. Defined in the ISA units depthwise_flat_scalar.cpp and depthwise_flat_avx2_fma.cpp.
 #pragma once
 

@@ -10,7 +10,7 @@ Im2colPanel Im2colBPacker::panel_at(int64_t col0, int cols) const {
     panel.image = image_;
     panel.h = h_;
     panel.w = w_;
-    panel.parity_split = parity_split_;
+    panel.phase_split = phase_split_;
     panel.cols = cols;
     panel.run_count = 0;
     for (int c = 0; c < cols;) {

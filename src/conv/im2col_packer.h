@@ -14,9 +14,9 @@ namespace cnnengine {
 class Im2colBPacker final : public BPanelPacker {
 public:
     // `image` points at the group's first input channel (Cin/groups planes of h x w), with rows
-    // split by column parity when `parity_split` (column_parity_split.h).
-    Im2colBPacker(const Conv2dParams& params, const float* image, int64_t h, int64_t w, bool parity_split)
-        : p_(params), image_(image), h_(h), w_(w), out_w_(params.output_w(w)), parity_split_(parity_split),
+    // split by column phase when `phase_split` (column_phase_split.h).
+    Im2colBPacker(const Conv2dParams& params, const float* image, int64_t h, int64_t w, bool phase_split)
+        : p_(params), image_(image), h_(h), w_(w), out_w_(params.output_w(w)), phase_split_(phase_split),
           pack_panel_(active_im2col_panel_packer()) {}
 
     void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, float* out) const override;
@@ -28,7 +28,7 @@ private:
     const Conv2dParams& p_;
     const float* image_;
     int64_t h_, w_, out_w_;
-    bool parity_split_;
+    bool phase_split_;
     Im2colPanelPacker pack_panel_;
 };
 

@@ -2,15 +2,15 @@
 // columns are `cols` consecutive output pixels. Row k holds, for tap k = (ci, ky, kx), the input
 // value each column's pixel sees (zero in the padding and in columns past `cols`).
 // The columns are described as runs that lie in one output row, so that a run reads one input
-// row at a fixed stride. With stride 2 the input rows come split by column parity
-// (column_parity_split.h), so that a run reads contiguous floats. The scalar version copies run
+// row at a fixed stride. With a stride of 2 or more the input rows come split by column phase
+// (column_phase_split.h), so that a run reads contiguous floats. The scalar version copies run
 // by run and is the reference twin of the AVX2 one, which assembles each panel row from one
 // masked load per run and vector.
 #pragma once
 
 #include <cstdint>
 
-#include "conv/column_parity_split.h"
+#include "conv/column_phase_split.h"
 #include "conv/conv2d_params.h"
 #include "gemm/sgemm_ukernel.h"
 
@@ -27,7 +27,7 @@ struct Im2colPanel {
     const Conv2dParams* params;
     const float* image;  // the group's first input channel: planes of h x w
     int64_t h, w;
-    bool parity_split;  // rows stored split by column parity (column_parity_split.h)
+    bool phase_split;  // rows stored split by column phase, stride_w phases (column_phase_split.h)
     int cols;  // live columns, <= kGemmNR
     int run_count;
     Im2colRun runs[kGemmNR];
@@ -43,7 +43,7 @@ Im2colPanelPacker active_im2col_panel_packer();
 
 // Where input column x is stored in its row.
 inline int64_t stored_column(const Im2colPanel& panel, int64_t x) {
-    return panel.parity_split ? parity_split_column(x, panel.w) : x;
+    return panel.phase_split ? phase_split_column(x, panel.w, panel.params->stride_w) : x;
 }
 
 // Steps (ci, ky, kx) to the next tap in GEMM-row order: kx fastest, then ky, then the channel.

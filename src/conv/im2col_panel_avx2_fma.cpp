@@ -2,7 +2,7 @@
 // run (four when the run reads every other float). A run's lane masks (its columns whose input column
 // lies inside the image) and where its window starts depend only on the kernel column kx, so they
 // are built once per panel; runs whose input row is in the padding are skipped. Runs read
-// contiguous floats with stride 1, or with stride 2 on rows split by column parity; stride 2 on
+// contiguous floats with stride 1, or with any stride on rows split by column phase; stride 2 on
 // plain rows (1x1 kernels, where splitting would copy four times what the conv reads) loads twice
 // the floats and keeps the even ones. Other strides, panels of more than kMaxRuns runs (output rows
 // under 4 pixels) and kernels wider than kMaxKernelW go to the scalar version.
@@ -117,8 +117,8 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
 void pack_im2col_panel_avx2_fma(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const Conv2dParams& p = *panel.params;
     // Floats between a run's consecutive columns as stored.
-    const int64_t step = panel.parity_split ? p.stride_w / 2 : p.stride_w;
-    if (panel.run_count > kMaxRuns || p.kernel_w > kMaxKernelW || (panel.parity_split && p.stride_w != 2))
+    const int64_t step = panel.phase_split ? 1 : p.stride_w;
+    if (panel.run_count > kMaxRuns || p.kernel_w > kMaxKernelW)
         pack_im2col_panel_scalar(panel, k0, kc, out);
     else if (step == 1)
         pack_runs<1>(panel, k0, kc, out);

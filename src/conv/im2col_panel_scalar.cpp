@@ -15,7 +15,7 @@ inline void copy_row_clipped(const Im2colPanel& panel, const float* row, int64_t
     const int64_t w = panel.w, sw = panel.params->stride_w;
     if (ix >= 0 && ix + (count - 1) * sw < w) {  // interior: the common case
         const float* src = row + stored_column(panel, ix);
-        const int64_t step = panel.parity_split ? 1 : sw;  // a parity-split row holds the run contiguously
+        const int64_t step = panel.phase_split ? 1 : sw;  // a phase-split row holds the run contiguously
         if (step == 1)
             for (int t = 0; t < count; ++t) dst[t] = src[t];
         else

@@ -18,6 +18,7 @@ CASES = [
     (1, 6, 14, 14, 16, 5, 1, 0, 1, 1, "gemm_im2col"),
     # AlexNet (torchvision): 11x11 stride 4 pad 2, then 5x5 pad 2, 3x3 pad 1
     (1, 3, 63, 63, 16, 11, 4, 2, 1, 1, "gemm_im2col"),
+    (1, 5, 21, 29, 8, 7, 4, 3, 1, 1, "gemm_im2col"),  # stride-4 phases of 8, 7, 7, 7 columns
     (1, 13, 15, 15, 19, 5, 1, 2, 1, 1, "gemm_im2col"),
     # AlexNet as published: 2 groups
     (2, 6, 13, 13, 8, 3, 1, 1, 1, 2, "gemm_im2col"),
