@@ -29,6 +29,21 @@ def test_kept_and_per_call_arenas_give_identical_results(small_resnet, rng, monk
         np.testing.assert_array_equal(small_resnet.predict(x), expected)
 
 
+def test_large_arena_is_kept_only_when_its_shapes_repeat(small_resnet, rng, monkeypatch):
+    monkeypatch.setattr(executor, "KEEP_ARENA_BYTES", 0)  # every arena counts as large
+    plan = small_resnet._plan
+    a, b = (rng.standard_normal(shape, dtype=np.float32) for shape in ((1, 3, 36, 36), (2, 3, 36, 36)))
+    small_resnet.predict(a)
+    assert plan._bound.run is None  # a single large call pins nothing
+    small_resnet.predict(a)
+    kept = plan._bound.run
+    assert kept is not None and kept.key == (("input", a.shape),)
+    small_resnet.predict(a)
+    assert plan._bound.run is kept  # reused, not rebuilt
+    small_resnet.predict(b)
+    assert plan._bound.run is None  # new shapes: freed again
+
+
 def test_threads_with_their_own_bound_runs_match_the_serial_results(small_resnet, rng):
     inputs = [rng.standard_normal((1 + i % 3, 3, 32, 32), dtype=np.float32) for i in range(12)]
     expected = [small_resnet.predict(x) for x in inputs]
