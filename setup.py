@@ -80,8 +80,14 @@ if IS_X86_64:
     if compiler_accepts(split_off):
         avx2_flags += split_off
 avx512_flags = ["-mavx512f", "-mavx2", "-mfma"]
-if IS_X86_64 and compiler_accepts(avx512_flags):
+build_avx512 = IS_X86_64 and compiler_accepts(avx512_flags)
+if build_avx512:
     macros.append(("CNNENGINE_HAVE_AVX512_UNITS", "1"))
+# ISA units are built only where their instructions exist (arm64 builds the portable path alone);
+# every dispatch to them is under the matching CNNENGINE_HAVE_*_UNITS macro.
+sources = [src for src in sources
+           if (IS_X86_64 or not src.endswith(AVX2_SOURCE_SUFFIX))
+           and (build_avx512 or not src.endswith(AVX512_SOURCE_SUFFIX))]
 
 extension = Pybind11Extension(
     "cnnengine._C",
