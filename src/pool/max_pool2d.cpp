@@ -2,6 +2,9 @@
 // dilation, ceil_mode). Separable: vertical max of the window's rows, then a horizontal max
 // (pool2d_rows.h); threaded over N*C planes. Reference twin: max_pool2d_ref in pool2d_ref.cpp.
 #include "pool/pool2d.h"
+
+#include <vector>
+
 #include "common/cpu_features.h"
 #include "common/parallel_ranges.h"
 #include "pool/pool2d_rows.h"
@@ -12,10 +15,24 @@ MaxPoolRowKernels active_max_pool_row_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
     if (active_isa() >= Isa::avx2_fma) return max_pool_row_kernels_avx2_fma();
 #endif
-    return {nullptr, nullptr};
+    return {nullptr, nullptr, nullptr};
 }
 
 void max_pool2d(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p) {
+    const MaxPoolRowKernels fast = active_max_pool_row_kernels();
+    const bool same3x3 = fast.same3x3_plane && p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 &&
+                         p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.pad_top == 1 &&
+                         p.pad_left == 1 && p.pad_bottom == 1 && p.pad_right == 1 && s.out_h == s.in_h &&
+                         s.out_w == s.in_w;
+    if (same3x3) {
+        parallel_ranges(s.planes, s.in_h * s.in_w * 9, [&](int64_t first, int64_t end) {
+            std::vector<float> scratch(static_cast<size_t>(s.in_h * (s.in_w + kSame3x3ScratchPad)));
+            const int64_t plane = s.in_h * s.in_w;
+            for (int64_t i = first; i < end; ++i)
+                fast.same3x3_plane(x + i * plane, y + i * plane, s.in_h, s.in_w, scratch.data());
+        });
+        return;
+    }
     parallel_ranges(s.planes, s.out_h * s.out_w * p.kernel_h * p.kernel_w, [&](int64_t first, int64_t end) {
         pool_detail::pool_planes<pool_detail::MaxOp>(x, y, s, p, first, end, [](int64_t, float*) {});
     });

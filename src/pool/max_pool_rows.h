@@ -16,7 +16,14 @@ struct MaxPoolRowKernels {
     // out[o] = MaxOp over kw < kernel_w of row[o * stride + kw], o < out_w, stride 1 or 2; reads
     // up to kMaxPoolRowSlack floats past row[(out_w - 1) * stride + kernel_w - 1] (not used).
     void (*combine_columns)(const float* row, float* out, int64_t out_w, int64_t kernel_w, int64_t stride);
+    // Both passes of a 3x3, stride-1 pooling with one padding on every side ("same" size:
+    // GoogLeNet's inception pools) over a whole h x w plane, the rows' maxima in `scratch`
+    // (h * (w + kSame3x3ScratchPad) floats): on 14 x 14 and 7 x 7 maps the per-row passes spent
+    // more on their set-up than on the maxima.
+    void (*same3x3_plane)(const float* in, float* out, int64_t h, int64_t w, float* scratch);
 };
+
+constexpr int64_t kSame3x3ScratchPad = 10;  // a -inf border each side, and a vector's over-read
 
 constexpr int64_t kMaxPoolRowSlack = 16;
 

@@ -82,9 +82,26 @@ void combine_columns(const float* row, float* out, int64_t out_w, int64_t kernel
         combine_columns_strided<2>(row, out, out_w, kernel_w);
 }
 
+// Scratch row r is [-inf, max of input rows r-1..r+1 (those that exist), -inf, ...]: the padded
+// row the general passes build one output row at a time, here all first, then the columns.
+void same3x3_plane(const float* in, float* out, int64_t h, int64_t w, float* scratch) {
+    const int64_t stride = w + kSame3x3ScratchPad;
+    for (int64_t r = 0; r < h; ++r) {
+        float* s = scratch + r * stride;
+        s[0] = -std::numeric_limits<float>::infinity();
+        s[w + 1] = -std::numeric_limits<float>::infinity();
+        const float* rows[3];
+        int64_t n = 0;
+        for (int64_t ih = r - 1; ih <= r + 1; ++ih)
+            if (ih >= 0 && ih < h) rows[n++] = in + ih * w;
+        combine_rows(rows, n, w, s + 1);  // under 8 wide, its dead lanes write the right border
+    }
+    for (int64_t r = 0; r < h; ++r) combine_columns_strided<1>(scratch + r * stride, out + r * w, w, 3);
+}
+
 }  // namespace
 
-MaxPoolRowKernels max_pool_row_kernels_avx2_fma() { return {combine_rows, combine_columns}; }
+MaxPoolRowKernels max_pool_row_kernels_avx2_fma() { return {combine_rows, combine_columns, same3x3_plane}; }
 
 }  // namespace cnnengine
 

@@ -28,6 +28,12 @@ MAX_CASES = [
     # the same on 14 x 14 and 7 x 7 (rows ending in an overlapping vector; rows under 8 floats)
     ((1, 7, 14, 14), dict(kernel_size=3, stride=1, padding=1, ceil_mode=True)),
     ((2, 5, 7, 7), dict(kernel_size=3, stride=1, padding=1, ceil_mode=True)),
+    # the whole-plane 3x3 "same" kernel: widths under a vector, one row, a 1 x 1 plane, a width
+    # of a vector and one more (overlapping last vector)
+    ((1, 3, 1, 1), dict(kernel_size=3, stride=1, padding=1)),
+    ((2, 4, 5, 3), dict(kernel_size=3, stride=1, padding=1)),
+    ((1, 2, 1, 9), dict(kernel_size=3, stride=1, padding=1)),
+    ((1, 5, 9, 17), dict(kernel_size=3, stride=1, padding=1)),
     ((1, 64, 112, 112), dict(kernel_size=3, stride=2, padding=1)),  # ResNet (threaded)
     ((2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1)),  # ResNet, batch 2
     ((1, 1, 1, 1), dict(kernel_size=1)),
