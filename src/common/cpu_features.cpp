@@ -95,7 +95,6 @@ Isa active_isa() {
     return static_cast<Isa>(isa);
 }
 
-void set_active_isa(Isa isa) { g_isa.store(static_cast<int>(supported_or_throw(isa)), std::memory_order_relaxed);
-}
+void set_active_isa(Isa isa) { g_isa.store(static_cast<int>(supported_or_throw(isa)), std::memory_order_relaxed); }
 
 }  // namespace cnnengine

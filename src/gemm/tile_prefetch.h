@@ -10,7 +10,8 @@
 
 namespace cnnengine {
 
-// Each k step is 12 FMAs (6 cycles at two per cycle): 32 steps (~190 cycles) cover an L2 or L3 hit.
+// A k step of the 6x16 AVX2 tile is 12 FMAs (6 cycles at two per cycle), of the AVX-512 tiles 6 or
+// 12: 32 steps (~100-190 cycles) cover an L2 or L3 hit.
 constexpr int64_t kCLeadSteps = 32;
 // Below this depth the tile keeps the single prefetch into L1 at the start (short loops, e.g.
 // Winograd's per-position GEMMs, run as before the two-stage fetch).

@@ -114,13 +114,18 @@ def test_conv2d_matches_reference_and_torch(rng, torch, case):
 
 
 # The residual's own buffer as out (a ResNet shortcut that dies with the conv: memory_plan.py):
-# every algorithm, and GEMMs of several K blocks (64 x 3 x 3 = 576 deep), which then accumulate
-# onto the residual instead of adding it last.
+# every algorithm, GEMMs of several K blocks (64 x 3 x 3 = 576 deep), which then accumulate
+# onto the residual instead of adding it last, and the Winograd variants (their output
+# transform reads each residual element right before writing it).
 IN_PLACE_CASES = CASES + [(1, 64, 9, 9, 20, 3, 1, 1, 1, 1, "gemm_im2col"),
-                          (2, 400, 5, 5, 13, 1, 1, 0, 1, 1, "gemm_1x1")]
+                          (2, 400, 5, 5, 13, 1, 1, 0, 1, 1, "gemm_1x1"),
+                          (2, 8, 7, 7, 20, 3, 1, 1, 1, 1, "winograd_f23"),
+                          (1, 16, 13, 11, 24, 3, 1, 1, 1, 1, "winograd_f43"),
+                          (1, 24, 14, 14, 40, 3, 1, 1, 1, 1, "winograd_f63")]
 
 
-@pytest.mark.parametrize("case", IN_PLACE_CASES, ids=IDS + ["deep_im2col", "deep_1x1"])
+@pytest.mark.parametrize("case", IN_PLACE_CASES,
+                         ids=IDS + ["deep_im2col", "deep_1x1", "winograd_f23", "winograd_f43", "winograd_f63"])
 def test_residual_as_out(rng, case):
     x, weight, bias, params, algorithm = make_case(rng, case)
     conv = _C.Conv2d(weight, bias, algorithm=algorithm, **params)
