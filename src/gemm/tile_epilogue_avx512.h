@@ -16,7 +16,8 @@ namespace cnnengine {
 inline void finish_row_avx512(__m512 v, int r, int col, float* c, int64_t ldc, const TileEpilogue& ep,
                               __mmask16 mask, const ClampActivationLanes* activation) {
     float* c_row = c + r * ldc + col;
-    if (ep.accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c_row));
+    const bool whole = mask == static_cast<__mmask16>(0xffff);
+    if (ep.accumulate) v = _mm512_add_ps(v, whole ? _mm512_loadu_ps(c_row) : _mm512_maskz_loadu_ps(mask, c_row));
     if (ep.finish) {
         if (ep.row_bias) v = _mm512_add_ps(v, _mm512_set1_ps(ep.row_bias[r]));
         if (ep.col_bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, ep.col_bias + col));
@@ -25,7 +26,10 @@ inline void finish_row_avx512(__m512 v, int r, int col, float* c, int64_t ldc, c
         if (ep.relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
         if (activation) v = activate_lanes16(*activation, v);
     }
-    _mm512_mask_storeu_ps(c_row, mask, v);
+    if (whole)
+        _mm512_storeu_ps(c_row, v);
+    else
+        _mm512_mask_storeu_ps(c_row, mask, v);
 }
 
 }  // namespace cnnengine
