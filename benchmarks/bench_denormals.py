@@ -41,7 +41,7 @@ def main():
     samples = {label: [] for label in models}
     for _ in range(args.repeats):
         for label, model in models.items():
-            samples[label] += time_calls(lambda: model.predict(x), repeats=1, warmup=1)
+            samples[label] += time_calls(lambda: model.predict(x), runs=1, warmup=1)
     print(f"ResNet-18 112x112 batch 1; {share:.1%} of conv/linear weights denormal in the first model\n")
     print("| weights | median ms | p90 ms |\n|---|---|---|")
     for label, times in samples.items():

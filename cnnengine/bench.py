@@ -11,9 +11,15 @@ import numpy as np
 from cnnengine.errors import InputError
 
 
-def time_calls(fn: Callable[[], object], runs: int, warmup: int = 3) -> List[float]:
-    """Seconds taken by each of `runs` calls of fn, after `warmup` untimed calls."""
+def time_calls(fn: Callable[[], object], runs: int, warmup: int = 3, warmup_seconds: float = 0.05) -> List[float]:
+    """Seconds taken by each of `runs` calls of fn, after `warmup` untimed calls and, when warmup > 0,
+    more until `warmup_seconds` have passed: in a fresh process the pool's second worker sometimes
+    took part only after the first few milliseconds (a 0.08 ms GEMM ran at one thread's 0.15 ms
+    in one process start of eight), which skewed short cases timed first."""
+    start = time.perf_counter()
     for _ in range(warmup):
+        fn()
+    while warmup > 0 and time.perf_counter() - start < warmup_seconds:
         fn()
     samples = []
     for _ in range(runs):
