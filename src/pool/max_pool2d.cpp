@@ -1,6 +1,7 @@
 // Max pooling, NCHW float32, as torch.nn.functional.max_pool2d (implicit -inf padding,
 // dilation, ceil_mode). Separable: vertical max of the window's rows, then a horizontal max
-// (pool2d_rows.h); threaded over N*C planes. Reference twin: max_pool2d_ref in pool2d_ref.cpp.
+// (pool2d_rows.h); threaded over N*C planes. 2x2 stride-2 windows that tile the planes run over
+// all planes as one (halve2x2_rows, max_pool_rows.h). Reference twin: max_pool2d_ref in pool2d_ref.cpp.
 #include "pool/pool2d.h"
 
 #include <vector>
@@ -15,7 +16,7 @@ MaxPoolRowKernels active_max_pool_row_kernels() {
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
     if (active_isa() >= Isa::avx2_fma) return max_pool_row_kernels_avx2_fma();
 #endif
-    return {nullptr, nullptr, nullptr};
+    return {nullptr, nullptr, nullptr, nullptr};
 }
 
 void max_pool2d(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p) {
@@ -30,6 +31,16 @@ void max_pool2d(const float* x, float* y, const Pool2dShape& s, const Pool2dPara
             const int64_t plane = s.in_h * s.in_w;
             for (int64_t i = first; i < end; ++i)
                 fast.same3x3_plane(x + i * plane, y + i * plane, s.in_h, s.in_w, scratch.data());
+        });
+        return;
+    }
+    const bool halve2x2 = fast.halve2x2_rows && p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 &&
+                          p.stride_w == 2 && p.dilation_h == 1 && p.dilation_w == 1 && p.pad_top == 0 &&
+                          p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0 && s.in_h % 2 == 0 &&
+                          s.in_w % 2 == 0;
+    if (halve2x2) {  // then out_h = in_h / 2 and out_w = in_w / 2, also in ceil_mode
+        parallel_ranges(s.planes * s.out_h, 2 * s.in_w, [&](int64_t first, int64_t end) {
+            fast.halve2x2_rows(x + first * 2 * s.in_w, y + first * s.out_w, end - first, s.in_w);
         });
         return;
     }

@@ -21,6 +21,12 @@ struct MaxPoolRowKernels {
     // (h * (w + kSame3x3ScratchPad) floats): on 14 x 14 and 7 x 7 maps the per-row passes spent
     // more on their set-up than on the maxima.
     void (*same3x3_plane)(const float* in, float* out, int64_t h, int64_t w, float* scratch);
+    // A 2x2, stride-2 pooling without padding of planes of even height and width w, stacked into
+    // one tall plane: output row j (w / 2 floats at out + j * w / 2) pools input rows 2j and
+    // 2j + 1, for j < rows. The windows tile the planes, so no row or plane needs its own set-up:
+    // LeNet's 64 x 16 x 10 x 10 pool took 0.065 ms in the per-row passes, as long as the conv
+    // before it. Writes only out[0, rows * w / 2).
+    void (*halve2x2_rows)(const float* in, float* out, int64_t rows, int64_t w);
 };
 
 constexpr int64_t kSame3x3ScratchPad = 10;  // a -inf border each side, and a vector's over-read

@@ -99,9 +99,52 @@ void same3x3_plane(const float* in, float* out, int64_t h, int64_t w, float* scr
     for (int64_t r = 0; r < h; ++r) combine_columns_strided<1>(scratch + r * stride, out + r * w, w, 3);
 }
 
+// 8 outputs of the 2x2 windows over 16 columns of a row pair whose vectors are (top0, top1) and
+// (bottom0, bottom1): rows first, then the even column with the odd, as the general passes do.
+inline __m256 halve2x2(__m256 top0, __m256 top1, __m256 bottom0, __m256 bottom1) {
+    const __m256 v0 = combine(top0, bottom0), v1 = combine(top1, bottom1);
+    const __m256 even = interleave_lanes(_mm256_shuffle_ps(v0, v1, _MM_SHUFFLE(2, 0, 2, 0)));
+    const __m256 odd = interleave_lanes(_mm256_shuffle_ps(v0, v1, _MM_SHUFFLE(3, 1, 3, 1)));
+    return combine(even, odd);
+}
+
+// Rows of 16 floats or more go 16 columns at a time, the last step overlapping the one before.
+// Narrower rows are masked loads; their 8 results are stored whole while the rest of this call's
+// output lies after them (the next rows overwrite the excess), else through a vector on the stack.
+void halve2x2_rows(const float* in, float* out, int64_t rows, int64_t w) {
+    const int64_t out_w = w / 2;
+    for (int64_t j = 0; j < rows; ++j) {
+        const float* top = in + 2 * j * w;
+        const float* bottom = top + w;
+        float* o = out + j * out_w;
+        if (w >= 16) {
+            auto step = [&](int64_t c) {
+                _mm256_storeu_ps(o + c / 2, halve2x2(_mm256_loadu_ps(top + c), _mm256_loadu_ps(top + c + 8),
+                                                     _mm256_loadu_ps(bottom + c), _mm256_loadu_ps(bottom + c + 8)));
+            };
+            int64_t c = 0;
+            for (; c + 16 <= w; c += 16) step(c);
+            if (c < w) step(w - 16);
+            continue;
+        }
+        const __m256i live0 = first_lanes(w), live1 = first_lanes(w - 8);
+        const __m256 v = halve2x2(_mm256_maskload_ps(top, live0), _mm256_maskload_ps(top + 8, live1),
+                                  _mm256_maskload_ps(bottom, live0), _mm256_maskload_ps(bottom + 8, live1));
+        if ((rows - j) * out_w >= 8) {
+            _mm256_storeu_ps(o, v);
+        } else {
+            alignas(32) float lanes[8];
+            _mm256_store_ps(lanes, v);
+            std::copy(lanes, lanes + out_w, o);
+        }
+    }
+}
+
 }  // namespace
 
-MaxPoolRowKernels max_pool_row_kernels_avx2_fma() { return {combine_rows, combine_columns, same3x3_plane}; }
+MaxPoolRowKernels max_pool_row_kernels_avx2_fma() {
+    return {combine_rows, combine_columns, same3x3_plane, halve2x2_rows};
+}
 
 }  // namespace cnnengine
 

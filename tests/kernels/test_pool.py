@@ -34,6 +34,18 @@ MAX_CASES = [
     ((2, 4, 5, 3), dict(kernel_size=3, stride=1, padding=1)),
     ((1, 2, 1, 9), dict(kernel_size=3, stride=1, padding=1)),
     ((1, 5, 9, 17), dict(kernel_size=3, stride=1, padding=1)),
+    # 2x2 stride-2 windows tiling even planes: all planes pooled as one (rows of 2, 4, 8 and 14
+    # floats through masked loads, 16 and more by whole vectors, 18 and 30 ending with an
+    # overlapping step), threaded over row ranges that end inside planes
+    ((3, 37, 10, 10), dict(kernel_size=2, stride=2)),
+    ((1, 5, 2, 2), dict(kernel_size=2)),
+    ((2, 3, 4, 4), dict(kernel_size=2, ceil_mode=True)),
+    ((1, 1, 6, 8), dict(kernel_size=2)),
+    ((1, 7, 14, 14), dict(kernel_size=2)),
+    ((1, 3, 16, 16), dict(kernel_size=2)),
+    ((1, 3, 2, 18), dict(kernel_size=2)),
+    ((2, 9, 30, 30), dict(kernel_size=2)),
+    ((8, 64, 14, 14), dict(kernel_size=2)),
     ((1, 64, 112, 112), dict(kernel_size=3, stride=2, padding=1)),  # ResNet (threaded)
     ((2, 3, 7, 7), dict(kernel_size=3, stride=2, padding=1)),  # ResNet, batch 2
     ((1, 1, 1, 1), dict(kernel_size=1)),
@@ -126,7 +138,8 @@ def test_adaptive_avg_pool2d(torch, rng, shape, output_size):
 @pytest.mark.parametrize(
     "params", [dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=2), dict(kernel_size=3, stride=1, padding=1)]
 )
-@pytest.mark.parametrize("size", [9, 37])  # 37: the AVX2 passes, NaNs in whole vectors and in the tails
+@pytest.mark.parametrize("size", [9, 10, 36, 37])  # the AVX2 passes, NaNs in whole vectors and in the tails;
+# even sizes: the 2x2 windows that tile the planes
 def test_max_pool2d_propagates_nan_like_torch(torch, rng, params, size):
     x = random_input(rng, (1, 3, size, size))
     x[0, 0, 4, 4] = np.nan
@@ -137,6 +150,16 @@ def test_max_pool2d_propagates_nan_like_torch(torch, rng, params, size):
         got = getattr(_C, name)(x, **params)
         np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("params", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1)])
+@pytest.mark.parametrize("shape", [(2, 5, 10, 10), (1, 3, 36, 36)])
+def test_max_pool2d_ties_bit_identical_to_twin(rng, params, shape):
+    # Signed zeros and NaNs: which operand wins depends on the order of combination, which the
+    # fast passes must keep (the reference's).
+    x = rng.choice(np.array([-0.0, 0.0, 1.0, np.nan], np.float32), size=shape)
+    got, ref = _C.max_pool2d(x, **params), _C.max_pool2d_ref(x, **params)
+    np.testing.assert_array_equal(got.view(np.uint32), ref.view(np.uint32))
 
 
 def test_global_average_of_large_offset_values(torch, rng):
@@ -195,9 +218,12 @@ def test_non_contiguous_input(torch, rng, layout):
 
 def test_one_thread_matches_two(rng):
     x = random_input(rng, (2, 64, 56, 56))
-    two = (_C.max_pool2d(x, 3, 2, 1), _C.avg_pool2d(x, 2), _C.adaptive_avg_pool2d(x, 1))
+    small = random_input(rng, (64, 16, 10, 10))
+    pools = lambda: (_C.max_pool2d(x, 3, 2, 1), _C.max_pool2d(small, 2), _C.avg_pool2d(x, 2),  # noqa: E731
+                     _C.adaptive_avg_pool2d(x, 1))
+    two = pools()
     _C.set_num_threads(1)  # the isa fixture restores the thread count
-    one = (_C.max_pool2d(x, 3, 2, 1), _C.avg_pool2d(x, 2), _C.adaptive_avg_pool2d(x, 1))
+    one = pools()
     for a, b in zip(one, two):
         np.testing.assert_array_equal(a, b)
 
