@@ -4,8 +4,8 @@
 // are built once per panel; runs whose input row is in the padding are skipped. Runs read
 // contiguous floats with stride 1, or with any stride on rows split by column phase; stride 2 on
 // plain rows (1x1 kernels, where splitting would copy four times what the conv reads) loads twice
-// the floats and keeps the even ones. Other strides, panels of more than kMaxRuns runs (output rows
-// under 4 pixels) and kernels wider than kMaxKernelW go to the scalar version.
+// the floats and keeps the even ones. Other strides, panels of more runs than kIm2colVectorMaxRuns
+// (output rows under 4 pixels) and wider kernels go to the scalar version (im2col_vector_step).
 #include "conv/im2col_panel.h"
 
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
@@ -19,9 +19,6 @@
 namespace cnnengine {
 
 namespace {
-
-constexpr int kMaxRuns = 6;
-constexpr int kMaxKernelW = 11;
 
 // Where one run reads for one kernel column, kStep floats apart: panel column c comes from float
 // kStep * c of the window starting at `offset` in the stored row, where mask (8 floats per
@@ -37,9 +34,9 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
     const Conv2dParams& p = *panel.params;
     const int64_t h = panel.h, w = panel.w, plane = h * w, taps = p.kernel_h * p.kernel_w;
     const int runs = panel.run_count;
-    RunWindow<kStep> windows[kMaxKernelW][kMaxRuns];
+    RunWindow<kStep> windows[kIm2colVectorMaxKernelW][kIm2colVectorMaxRuns];
     // Per run, the floats its windows span around the row's start, over all kernel columns.
-    int64_t span_begin[kMaxRuns], span_end[kMaxRuns];
+    int64_t span_begin[kIm2colVectorMaxRuns], span_end[kIm2colVectorMaxRuns];
     for (int r = 0; r < runs; ++r) {
         span_begin[r] = INT64_MAX;
         span_end[r] = INT64_MIN;
@@ -61,28 +58,24 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
                 window.mask[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(keep + 8 * v));
         }
     }
-    // K runs over (ci, ky, kx), kx fastest: the rows of one (ci, ky) share each run's input row.
-    int64_t ci = k0 / taps, ky = (k0 % taps) / p.kernel_w, kx = k0 % p.kernel_w;
     // The planes these rows read. A run whose windows lie wholly inside them is read with plain
     // loads and a mask: on Zen3 the masked loads stalled (packing took 33% of a 64-channel 56x56
     // conv's samples at 1 thread, 19% with plain loads). Windows that start before the row may
     // start before the planes (or, at the end, run past them): there masked-off lanes must not
     // be read.
-    const auto planes_begin = reinterpret_cast<uintptr_t>(panel.image + ci * plane);
+    const auto planes_begin = reinterpret_cast<uintptr_t>(panel.image + k0 / taps * plane);
     const auto planes_end = reinterpret_cast<uintptr_t>(panel.image + ((k0 + kc - 1) / taps + 1) * plane);
-    for (int64_t k = 0; k < kc;) {
-        const int64_t row_taps = std::min(p.kernel_w - kx, kc - k);
-        const float* src_plane = panel.image + ci * plane;
-        const float* rows[kMaxRuns];  // each run's input row, or null in the padding
-        bool plain[kMaxRuns];
+    for_each_tap_group(panel, k0, kc, [&](const float* channel, int64_t ky, int64_t kx, int64_t k, int64_t group) {
+        const float* rows[kIm2colVectorMaxRuns];  // each run's input row, or null in the padding
+        bool plain[kIm2colVectorMaxRuns];
         for (int r = 0; r < runs; ++r) {
             const int64_t iy = panel.runs[r].iy + ky * p.dilation_h;
-            rows[r] = iy >= 0 && iy < h ? src_plane + iy * w : nullptr;
+            rows[r] = iy >= 0 && iy < h ? channel + iy * w : nullptr;
             plain[r] = rows[r] && reinterpret_cast<uintptr_t>(rows[r] + span_begin[r]) >= planes_begin &&
                        reinterpret_cast<uintptr_t>(rows[r] + span_end[r]) <= planes_end;
         }
         float* dst = out + k * kGemmNR;
-        for (int64_t t = 0; t < row_taps; ++t, dst += kGemmNR) {
+        for (int64_t t = 0; t < group; ++t, dst += kGemmNR) {
             __m256 v[2 * kStep];
             for (int i = 0; i < 2 * kStep; ++i) v[i] = _mm256_setzero_ps();
             for (int r = 0; r < runs; ++r) {
@@ -106,26 +99,17 @@ void pack_runs(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
                 _mm256_storeu_ps(dst + 8, interleave_lanes(_mm256_shuffle_ps(v[2], v[3], _MM_SHUFFLE(2, 0, 2, 0))));
             }
         }
-        k += row_taps;
-        kx += row_taps - 1;
-        advance_tap(p, ci, ky, kx);
-    }
+    });
 }
 
 }  // namespace
 
 void pack_im2col_panel_avx2_fma(const Im2colPanel& panel, int64_t k0, int64_t kc, float* out) {
-    const Conv2dParams& p = *panel.params;
-    // Floats between a run's consecutive columns as stored.
-    const int64_t step = panel.phase_split ? 1 : p.stride_w;
-    if (panel.run_count > kMaxRuns || p.kernel_w > kMaxKernelW)
-        pack_im2col_panel_scalar(panel, k0, kc, out);
-    else if (step == 1)
-        pack_runs<1>(panel, k0, kc, out);
-    else if (step == 2)
-        pack_runs<2>(panel, k0, kc, out);
-    else
-        pack_im2col_panel_scalar(panel, k0, kc, out);
+    switch (im2col_vector_step(panel)) {
+        case 1: return pack_runs<1>(panel, k0, kc, out);
+        case 2: return pack_runs<2>(panel, k0, kc, out);
+        default: return pack_im2col_panel_scalar(panel, k0, kc, out);
+    }
 }
 
 }  // namespace cnnengine

@@ -59,6 +59,9 @@ void pack_im2col_panel_scalar(const Im2colPanel& panel, int64_t k0, int64_t kc, 
 }
 
 Im2colPanelPacker active_im2col_panel_packer() {
+#ifdef CNNENGINE_HAVE_AVX512_UNITS
+    if (active_isa() >= Isa::avx512) return pack_im2col_panel_avx512;
+#endif
 #ifdef CNNENGINE_HAVE_AVX2_UNITS
     if (active_isa() >= Isa::avx2_fma) return pack_im2col_panel_avx2_fma;
 #endif
