@@ -137,13 +137,15 @@ def test_residual_as_out(rng, case):
 
 
 # im2col panels (im2col_panel.h): 16 output pixels per panel span 1 to 16 output rows of width
-# 1..9, cut by padding on every side; stride 1 and 2 (masked loads on AVX2), stride 3 and wide
-# kernels (the scalar fallback), dilation 2.
+# 1..9, cut by padding on every side; stride 1 and 2 (masked loads on AVX2 and AVX-512), stride 3
+# and wide kernels (the scalar fallback), dilation 2; one-column kernels at stride 2 read their
+# rows unsplit, every other float.
 PANEL_CASES = [(out_w, kernel, stride, dilation, padding)
                for out_w in (1, 2, 3, 4, 5, 7, 9)
                for kernel, stride, dilation, padding in [(3, 1, 1, (1, 2, 0, 1)), (3, 2, 1, (2, 1, 1, 0)),
                                                          (5, 1, 2, (3, 3, 3, 3)), (2, 2, 2, (0, 1, 0, 2)),
-                                                         (3, 3, 1, 1), ((1, 13), 1, 1, (0, 6, 0, 6))]]
+                                                         (3, 3, 1, 1), ((1, 13), 1, 1, (0, 6, 0, 6)),
+                                                         (1, 2, 1, 0), ((3, 1), 2, 1, (1, 0, 1, 0))]]
 
 
 @pytest.mark.parametrize("case", PANEL_CASES, ids=str)
