@@ -6,10 +6,15 @@ PyTorch runs twice, in float32 and in float64 (the exact answer). Stated toleran
 - against float64, over all parameters together: ||ours - torch64|| / ||torch64|| <= max(1e-4,
   3 * the same figure for PyTorch float32), for the gradients and for the parameter updates.
   Overlapping max pools (ResNet's stem, GoogLeNet's 3x3 stride-1 branches) see near-ties, and
-  float32 rounding can move a winner, and that gradient entry, to a neighbour: PyTorch's own
-  float32 gradients are up to ~2% (relative L2) off its float64 ones on GoogLeNet, so there the
-  bound is at least 2e-2 (3x PyTorch's error alone failed whenever PyTorch happened to pick the
-  float64 winners and we did not, on the AVX2 and the AVX-512 kernels alike).
+  float32 rounding can move a winner, and that gradient entry, to a neighbour. On GoogLeNet this
+  makes the float64 gradients themselves jump: a relative input noise of 1e-6 (about what float32
+  rounding adds over the network) moved them by up to 2% (relative L2). There the bound is also
+  at least 3x that jump, measured on the test's own input (3 draws of such noise): a fixed 2e-2
+  passed or failed by which ISA rounded the ties (scalar 2.4%, AVX2 1.6%, AVX-512 0.04% on one
+  input whose float64 jumps reached 2.1%).
+- the parameter updates of two SGD-momentum steps on ResNet-18 (not GoogLeNet: there the float64
+  updates moved by up to 22% under 1e-7 relative input noise, and PyTorch float32's were 14-32%
+  off its float64 ones on three inputs, so no bound both holds and tests anything).
 - gradients per tensor, max|ours - ref| <= 2e-4 * max|ref|, for LeNet-5 and ResNet-18 on the
   GEMM path, where ref is PyTorch float32 or float64: every tensor against the same one, since a
   near-tie can go either way in float32 (seen: PyTorch float32 moved a stem winner that float64
@@ -53,15 +58,27 @@ def relative_l2(values, exact):
                    / sum(float((v ** 2).sum()) for v in exact.values()))
 
 
-# Networks whose overlapping max pools make float32 gradients chaotic (see above).
-CHAOTIC_L2_FLOOR = {"googlenet": 2e-2}
+# Networks whose overlapping max pools make even float64 gradients jump under rounding-sized
+# input noise (see above).
+CHAOTIC = {"googlenet"}
 
 
-def assert_matches(ours, torch32, exact, name):
+def float64_jump(torch, module64, x, y, exact, draws=3, noise=1e-6):
+    """The largest relative L2 change of module64's gradients when x gets relative noise."""
+    jumps = []
+    for draw in range(draws):
+        noisy = (x * (1 + noise * np.random.default_rng(draw).standard_normal(x.shape))).astype(np.float32)
+        module64.zero_grad()
+        torch_loss(torch, module64, noisy, y).backward()
+        jumps.append(relative_l2({n: p.grad.numpy() for n, p in module64.named_parameters()}, exact))
+    return max(jumps)
+
+
+def assert_matches(ours, torch32, exact, floor=0.0):
     """ours / torch32 / exact (float64 PyTorch): dicts of arrays, held to the relative L2 bound."""
     error, torch_error = relative_l2(ours, exact), relative_l2(torch32, exact)
-    bound = max(1e-4, 3 * torch_error, CHAOTIC_L2_FLOOR.get(name, 0.0))
-    assert error <= bound, f"relative L2 error {error}, PyTorch float32's {torch_error}"
+    bound = max(1e-4, 3 * torch_error, floor)
+    assert error <= bound, f"relative L2 error {error}, PyTorch float32's {torch_error}, floor {floor}"
 
 
 def worst_tensor_error(ours, reference):
@@ -99,9 +116,9 @@ def test_gradients_and_running_stats_match_torch(name, algo, rng, torch):
     torch_loss(torch, module64, x, y).backward()
     assert loss == pytest.approx(float(expected.detach()), rel=1e-5)
     assert set(grads) == {n for n, _ in module.named_parameters()}
-    exact = {n: p.grad.numpy() for n, p in module64.named_parameters()}
+    exact = {n: p.grad.numpy().copy() for n, p in module64.named_parameters()}
     torch32 = {n: p.grad.numpy() for n, p in module.named_parameters()}
-    assert_matches(grads, torch32, exact, name)
+    assert_matches(grads, torch32, exact, 3 * float64_jump(torch, module64, x, y, exact) if name in CHAOTIC else 0.0)
     if (name, algo) in SAME_ROUNDING:
         error, key = min(worst_tensor_error(grads, torch32), worst_tensor_error(grads, exact))
         assert error <= 2e-4, f"{key}: max error {error:.2e} x max|grad| against PyTorch float32 and float64"
@@ -110,7 +127,7 @@ def test_gradients_and_running_stats_match_torch(name, algo, rng, torch):
             np.testing.assert_allclose(model.graph.params[buffer_name], buffer.numpy(), rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["resnet18", "googlenet"])
+@pytest.mark.parametrize("name", ["resnet18"])
 def test_sgd_momentum_steps_match_torch(name, rng, torch):
     model, module, module64 = make_pair(torch, name)
     for m in (model, module, module64):
@@ -130,7 +147,7 @@ def test_sgd_momentum_steps_match_torch(name, rng, torch):
     exact = {n: p.detach().numpy() - before[n] for n, p in module64.named_parameters()}
     torch32 = {n: p.detach().numpy() - before[n] for n, p in module.named_parameters()}
     ours = {n: model.graph.params[n] - before[n] for n in exact}
-    assert_matches(ours, torch32, exact, name)
+    assert_matches(ours, torch32, exact)
 
 
 def test_eval_after_training_serves_the_new_weights(rng):
