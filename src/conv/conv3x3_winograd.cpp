@@ -26,6 +26,7 @@ int64_t block_bytes() {
     const int64_t l2 = l2_cache_bytes();
     return std::max(l2 / 2, l2 - 256 * 1024);
 }
+
 // Blocks stop growing here: 8 panels already amortize U's traffic on every layer measured.
 constexpr int64_t kMaxBlockTiles = 128;
 // Transformed weights (all alpha^2 matrices) above this size stream from memory on every block.
