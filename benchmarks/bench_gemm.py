@@ -1,4 +1,4 @@
-"""SGEMM GFLOP/s: cnnengine's packed 6x16 kernel vs numpy (OpenBLAS) at 1 and 2 threads.
+"""SGEMM GFLOP/s: cnnengine's packed SGEMM (6x16 tiles; 6x32 on AVX-512) vs numpy (OpenBLAS), 1 and 2 threads.
 
 Square sizes and the GEMM shapes of ResNet-18's convolutions at batch 1
 (M = Cout, N = OH*OW, K = Cin*kh*kw). Both sides get the same random float32 inputs and pack
