@@ -28,7 +28,7 @@ sys.path[1:1] = [os.path.dirname(HERE)]  # benchmarks/timing.py
 import models  # noqa: E402
 import report  # noqa: E402
 from engines import ALGO_VARIABLE, ENGINES, missing_modules  # noqa: E402
-from machine import machine_info  # noqa: E402
+from machine import machine_info, parallel_speedup  # noqa: E402
 
 WORKER = os.path.join(HERE, "worker.py")
 
@@ -242,6 +242,9 @@ def main(argv=None):
     all_models = list(dict.fromkeys(args.models + args.footprint_models))
     steps = len(all_models) + len(args.footprint_models) * args.cold_runs + sum(
         args.rounds * len(args.batches or models.batches(model)) * len(args.threads) for model in args.models)
+    machine = machine_info()  # before the run: its load average is the one at the start
+    most_threads = max(args.threads)
+    machine["parallel_speedup"] = {"threads": most_threads, "start": parallel_speedup(most_threads)}
     with tqdm(total=steps, unit="step", file=sys.stderr) as progress:
         suite = Suite(args, progress)
         engines = suite.find_engines()
@@ -252,7 +255,8 @@ def main(argv=None):
                 suite.measure(model, engines, threads)
         for model in args.footprint_models:
             suite.footprint(model, engines, max(args.threads))
-    results = {"machine": {**machine_info(), "engines": suite.engines},
+    machine["parallel_speedup"]["end"] = parallel_speedup(most_threads)
+    results = {"machine": {**machine, "engines": suite.engines},
                "settings": {key: value for key, value in vars(args).items()}, **suite.results}
     paths = report.write(results, args.out)
     print(report.markdown(results))

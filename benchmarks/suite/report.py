@@ -1,7 +1,8 @@
 """Turns the suite's results into a markdown report, a PNG chart and a JSON file.
 
 results (what the driver collects, also the JSON written):
-    machine   machine.machine_info() plus "engines": {key: {"title", "status", "version" or "reason"}}
+    machine   machine.machine_info() plus "engines": {key: {"title", "status", "version" or "reason"}} and
+              "parallel_speedup": {"threads", "start", "end"} (machine.parallel_speedup)
     settings  the command line's choices
     latency   [{"model", "batch", "threads", "engine", "seconds": [...]}]
     check     [{"model", "engine", "relative_error"}]   max|y - y_torch| / max|y_torch|, batch 1
@@ -107,6 +108,22 @@ def check_lines(results):
     return lines
 
 
+# Below this share of the thread count, the host's CPUs were not whole cores to the run.
+PARALLEL_SPEEDUP_FLOOR = 0.8
+
+
+def parallel_speedup_note(speedup):
+    """The host check of machine.parallel_speedup, where the run made it (older files lack it)."""
+    if not speedup or speedup["threads"] < 2:
+        return ""
+    threads, low = speedup["threads"], min(speedup["start"], speedup["end"])
+    note = (f" A compute-bound GEMM ran {speedup['start']:.2f}x faster on {threads} threads than on 1 at the"
+            f" start, {speedup['end']:.2f}x at the end.")
+    if low < PARALLEL_SPEEDUP_FLOOR * threads:
+        note += " The host shared the CPUs during the run: read the multi-thread cells with care."
+    return note
+
+
 def markdown(results):
     machine, settings = results["machine"], results["settings"]
     engines = machine["engines"]
@@ -115,7 +132,8 @@ def markdown(results):
     absent = [f"{info['title']} ({info['reason']})" for info in engines.values() if info["status"] != "ok"]
     parts = ["# cnnengine side-by-side benchmark\n",
              f"Machine: {machine['cpu_model']}, {machine['usable_cpus']} usable CPUs, ISA "
-             f"{' '.join(machine['isa_flags'])}; load average at start {machine['load_average_at_start']}.",
+             f"{' '.join(machine['isa_flags'])}; load average at start {machine['load_average_at_start']}." +
+             parallel_speedup_note(machine.get("parallel_speedup")),
              f"Engines: {versions}." + (f" Absent: {', '.join(absent)}." if absent else ""),
              f"Settings: {settings['runs']} timed runs per case in {settings['rounds']} alternating rounds, "
              f"{settings['warmup']} warm-up calls per round excluded; threads {settings['threads']} on every engine.\n",

@@ -89,6 +89,24 @@ def test_report_ratios_and_files(suite, tmp_path):
     assert json.loads(Path(paths["results.json"]).read_text()) == results
 
 
+@pytest.mark.parametrize("start, end, shared", [(1.96, 1.93, False), (1.95, 1.10, True)])
+def test_report_states_the_parallel_speedup(suite, start, end, shared):
+    import report
+
+    results = fake_results()
+    results["machine"]["parallel_speedup"] = {"threads": 2, "start": start, "end": end}
+    text = report.markdown(results)
+    assert f"ran {start:.2f}x faster on 2 threads than on 1 at the start, {end:.2f}x at the end." in text
+    assert ("The host shared the CPUs" in text) == shared
+
+
+def test_parallel_speedup_probe(suite):
+    import machine
+
+    assert machine.parallel_speedup(1) == 1.0
+    assert machine.parallel_speedup(2, seconds=0.02) > 0
+
+
 def test_rotated_gives_every_engine_each_turn(suite):
     keys = ["a", "b", "c"]
     assert [suite.rotated(keys, shift) for shift in range(4)] == [
@@ -114,6 +132,7 @@ def test_tiny_run_through_the_workers(suite, tmp_path, monkeypatch, capsys):
                 "--cold-runs", "1", "--settle", "0", "--cache-dir", str(tmp_path / "cache"), "--out", str(out)])
     results = json.loads((out / "results.json").read_text())
     assert results["errors"] == []
+    assert results["machine"]["parallel_speedup"] == {"threads": 1, "start": 1.0, "end": 1.0}
     assert results["machine"]["engines"]["ncnn"] == {"title": "ncnn", "status": "absent",
                                                      "reason": "not installed: no_such_module_x"}
     cases = {(e["engine"], e["batch"]): e["seconds"] for e in results["latency"]}
