@@ -77,10 +77,7 @@ __attribute__((noinline)) void filter_plane(const DepthwiseFlatPlane& plane, con
 }  // namespace
 
 void depthwise_flat_avx2_fma(const DepthwiseFlatPlane& plane) {
-    if (plane.activation)
-        filter_plane(plane, ClampActivationLanes(*plane.activation));
-    else
-        filter_plane(plane, NoActivation());
+    with_activation_lanes(plane.activation, [&](const auto& activation) { filter_plane(plane, activation); });
 }
 
 void masked_rows_avx2_fma(const float* src, int64_t src_stride, int64_t rows, int64_t width, const uint32_t* keep,

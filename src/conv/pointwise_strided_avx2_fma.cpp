@@ -92,10 +92,9 @@ __attribute__((noinline)) void multiply_range(const PackedA& a, const float* b, 
 
 void pointwise_strided_avx2_fma(const PackedA& a, const float* b, int64_t ldb, const GemmOutput& out,
                                 const GemmRange& range) {
-    if (out.activation)
-        multiply_range(a, b, ldb, out, range, ClampActivationLanes(*out.activation));
-    else
-        multiply_range(a, b, ldb, out, range, NoActivation());
+    with_activation_lanes(out.activation, [&](const auto& activation) {
+        multiply_range(a, b, ldb, out, range, activation);
+    });
 }
 
 }  // namespace cnnengine

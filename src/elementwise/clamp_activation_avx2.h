@@ -56,4 +56,14 @@ struct NoActivation {
     __m256 operator()(__m256 v) const { return v; }
 };
 
+// run(ClampActivationLanes(*activation)), or run(NoActivation()) when activation is null: the
+// dispatch of a kernel templated on its epilogue's activation.
+template <class Run>
+inline void with_activation_lanes(const Activation* activation, Run&& run) {
+    if (activation)
+        run(ClampActivationLanes(*activation));
+    else
+        run(NoActivation());
+}
+
 }  // namespace cnnengine

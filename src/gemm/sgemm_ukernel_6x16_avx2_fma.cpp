@@ -184,10 +184,9 @@ __attribute__((noinline)) void multiply_tile(int64_t kc, const float* a, const f
 template <int64_t kPrefetchFloats>
 inline void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr,
                           const TileEpilogue& ep) {
-    if (ep.finish && ep.activation)
-        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, ClampActivationLanes(*ep.activation));
-    else
-        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, NoActivation());
+    with_activation_lanes(ep.finish ? ep.activation : nullptr, [&](const auto& activation) {
+        multiply_tile<kPrefetchFloats>(kc, a, b, c, ldc, mr, nr, ep, activation);
+    });
 }
 
 }  // namespace
