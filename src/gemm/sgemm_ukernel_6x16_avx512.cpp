@@ -11,8 +11,6 @@
 #ifdef CNNENGINE_HAVE_AVX512_UNITS
 #include <immintrin.h>
 
-#include <optional>
-
 #include "gemm/tile_epilogue_avx512.h"
 #include "gemm/tile_prefetch.h"
 
@@ -58,9 +56,8 @@ void multiply_tile(int64_t kc, const float* a, const float* b, float* c, int64_t
     for (int64_t k = groups * 4; k < kc; ++k, a += kGemmMR, b += kGemmNR) TileAccumulators::step(a, b, t.even);
 
     const __mmask16 mask = first_lanes16(nr);
-    const ClampActivationLanes* activation = nullptr;
-    std::optional<ClampActivationLanes> lanes;
-    if (ep.finish && ep.activation) activation = &lanes.emplace(*ep.activation);
+    const TileActivation tile_activation(ep);
+    const ClampActivationLanes* activation = tile_activation.get();
     for (int r = 0; r < mr; ++r) finish_row_avx512(_mm512_add_ps(t.even[r], t.odd[r]), r, 0, c, ldc, ep, mask, activation);
 }
 

@@ -11,8 +11,6 @@
 #ifdef CNNENGINE_HAVE_AVX512_UNITS
 #include <immintrin.h>
 
-#include <optional>
-
 #include "gemm/tile_epilogue_avx512.h"
 #include "gemm/tile_prefetch.h"
 
@@ -65,9 +63,8 @@ void multiply_wide_tile(int64_t kc, const float* a, const float* b0, const float
     for (int64_t k = groups * 4; k < kc; ++k, a += kGemmMR, b0 += kGemmNR, b1 += kGemmNR) t.step(0, a, b0, b1);
 
     const __mmask16 mask_lo = first_lanes16(nr), mask_hi = first_lanes16(nr - kGemmNR);
-    const ClampActivationLanes* activation = nullptr;
-    std::optional<ClampActivationLanes> lanes;
-    if (ep.finish && ep.activation) activation = &lanes.emplace(*ep.activation);
+    const TileActivation tile_activation(ep);
+    const ClampActivationLanes* activation = tile_activation.get();
     for (int r = 0; r < mr; ++r) {
         finish_row_avx512(_mm512_add_ps(t.lo[0][r], t.lo[1][r]), r, 0, c, ldc, ep, mask_lo, activation);
         finish_row_avx512(_mm512_add_ps(t.hi[0][r], t.hi[1][r]), r, kGemmNR, c, ldc, ep, mask_hi, activation);

@@ -5,12 +5,26 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "common/avx512_lanes.h"
 #include "elementwise/clamp_activation_avx512.h"
 #include "gemm/sgemm_ukernel.h"
 
 namespace cnnengine {
+
+// The epilogue's activation lanes, built once per tile, when this K block finishes the tile with
+// an activation (get() is null otherwise).
+class TileActivation {
+public:
+    explicit TileActivation(const TileEpilogue& ep) {
+        if (ep.finish && ep.activation) lanes_.emplace(*ep.activation);
+    }
+    const ClampActivationLanes* get() const { return lanes_ ? &*lanes_ : nullptr; }
+
+private:
+    std::optional<ClampActivationLanes> lanes_;
+};
 
 // v: row r of the product, columns [col, col + 16) of the tile; `mask` selects the live ones.
 inline void finish_row_avx512(__m512 v, int r, int col, float* c, int64_t ldc, const TileEpilogue& ep,

@@ -19,12 +19,20 @@ MaxPoolRowKernels active_max_pool_row_kernels() {
     return {nullptr, nullptr, nullptr, nullptr};
 }
 
+namespace {
+
+// A square `kernel` window moved by `stride` along both axes, `pad` on every side, no dilation.
+bool is_square_window(const Pool2dParams& p, int64_t kernel, int64_t stride, int64_t pad) {
+    return p.kernel_h == kernel && p.kernel_w == kernel && p.stride_h == stride && p.stride_w == stride &&
+           p.dilation_h == 1 && p.dilation_w == 1 && p.pad_top == pad && p.pad_left == pad && p.pad_bottom == pad &&
+           p.pad_right == pad;
+}
+
+}  // namespace
+
 void max_pool2d(const float* x, float* y, const Pool2dShape& s, const Pool2dParams& p) {
     const MaxPoolRowKernels fast = active_max_pool_row_kernels();
-    const bool same3x3 = fast.same3x3_plane && p.kernel_h == 3 && p.kernel_w == 3 && p.stride_h == 1 &&
-                         p.stride_w == 1 && p.dilation_h == 1 && p.dilation_w == 1 && p.pad_top == 1 &&
-                         p.pad_left == 1 && p.pad_bottom == 1 && p.pad_right == 1 && s.out_h == s.in_h &&
-                         s.out_w == s.in_w;
+    const bool same3x3 = fast.same3x3_plane && is_square_window(p, 3, 1, 1) && s.out_h == s.in_h && s.out_w == s.in_w;
     if (same3x3) {
         parallel_ranges(s.planes, s.in_h * s.in_w * 9, [&](int64_t first, int64_t end) {
             std::vector<float> scratch(static_cast<size_t>(s.in_h * (s.in_w + kSame3x3ScratchPad)));
@@ -34,11 +42,10 @@ void max_pool2d(const float* x, float* y, const Pool2dShape& s, const Pool2dPara
         });
         return;
     }
-    const bool halve2x2 = fast.halve2x2_rows && p.kernel_h == 2 && p.kernel_w == 2 && p.stride_h == 2 &&
-                          p.stride_w == 2 && p.dilation_h == 1 && p.dilation_w == 1 && p.pad_top == 0 &&
-                          p.pad_left == 0 && p.pad_bottom == 0 && p.pad_right == 0 && s.in_h % 2 == 0 &&
-                          s.in_w % 2 == 0;
-    if (halve2x2) {  // then out_h = in_h / 2 and out_w = in_w / 2, also in ceil_mode
+    // The windows tile the planes exactly (even sides, so also in ceil_mode).
+    const bool halve2x2 =
+        fast.halve2x2_rows && is_square_window(p, 2, 2, 0) && 2 * s.out_h == s.in_h && 2 * s.out_w == s.in_w;
+    if (halve2x2) {
         parallel_ranges(s.planes * s.out_h, 2 * s.in_w, [&](int64_t first, int64_t end) {
             fast.halve2x2_rows(x + first * 2 * s.in_w, y + first * s.out_w, end - first, s.in_w);
         });
